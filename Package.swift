@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "sigport",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sigport", targets: ["sigport"]),
+        .library(name: "Sigport", targets: ["Sigport"]),
+        .library(name: "SigportEmulator", targets: ["SigportEmulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", .upToNextMinor(from: "1.8.0")),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", .upToNextMinor(from: "1.37.0")),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", .upToNextMinor(from: "2.28.0")),
+        .package(url: "https://github.com/vapor/jwt-kit", .upToNextMinor(from: "5.8.0")),
+        .package(url: "https://github.com/apple/swift-log", .upToNextMinor(from: "1.16.0")),
+        .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "4.5.0")),
+    ],
+    targets: [
+        // libcsv has no pkg-config file: the module map links "csv" itself.
+        .systemLibrary(
+            name: "CLibCSV",
+            providers: [.apt(["libcsv-dev"])]
+        ),
+        // The documented constants (regexes, limits, codes) and nothing else: the one thing the
+        // emulator and the clients may share, so the emulator can still catch the clients' mistakes.
+        .target(name: "SigportContract"),
+        .target(
+            name: "Sigport",
+            dependencies: [
+                "SigportContract",
+                "CLibCSV",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SigportEmulator",
+            dependencies: [
+                "SigportContract",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sigport",
+            dependencies: [
+                "Sigport",
+                "SigportEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SigportEmulatorTests",
+            dependencies: [
+                "SigportEmulator",
+                "SigportContract",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,76 @@
+import SigportContract
+
+/// How an emulator runs. Defaults are the documented values of both APIs.
+public struct EmulatorConfiguration: Sendable {
+    /// Loopback only by default: the emulator has test credentials and no TLS.
+    public var host: String
+    /// 0 picks a free port; the chosen one is reported when the server runs.
+    public var port: Int
+    /// SQLite file for the state; nil keeps it in memory.
+    public var databasePath: String?
+    /// Bodies over this many bytes get HTTP 413 (9 MiB, 9,437,184 bytes).
+    public var maxRequestBytes: Int
+    /// Minimum time between two accepted requests of one credential (1 request/second).
+    public var requestInterval: Duration
+    /// Arrival jitter forgiven when judging the interval, so a client paced at exactly the
+    /// interval is not refused for a scheduler hiccup. Two requests 990 ms apart are still refused.
+    public var paceTolerance: Duration
+    /// Lifetime of OAuth access tokens of the integration API.
+    public var accessTokenLifetime: Duration
+    /// Lifetime of ox client JWTs (3 days, as the sample token).
+    public var oxTokenLifetime: Duration
+    public var faults: FaultConfiguration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        databasePath: String? = nil,
+        maxRequestBytes: Int = IntegrationContract.maxRequestBytes,
+        requestInterval: Duration = .seconds(1) / IntegrationContract.requestsPerSecond,
+        paceTolerance: Duration = .milliseconds(5),
+        accessTokenLifetime: Duration = .seconds(3600),
+        oxTokenLifetime: Duration = .seconds(OxContract.tokenLifetimeSeconds),
+        faults: FaultConfiguration = .none
+    ) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+        self.maxRequestBytes = maxRequestBytes
+        self.requestInterval = requestInterval
+        self.paceTolerance = paceTolerance
+        self.accessTokenLifetime = accessTokenLifetime
+        self.oxTokenLifetime = oxTokenLifetime
+        self.faults = faults
+    }
+}
+
+/// Which faults the emulator injects, how often, and from which seed, so a failing test replays.
+public struct FaultConfiguration: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// HTTP 500 before the request is processed.
+        case error500 = "500"
+        /// HTTP 503 before the request is processed.
+        case error503 = "503"
+        /// HTTP 429 with `Retry-After: 1`, before the request is processed.
+        case tooManyRequests = "429"
+        /// The answer comes `delay` late.
+        case delay
+        /// The request is processed and committed, then the connection is cut before the answer.
+        case cutAfterCommit = "cut"
+    }
+
+    /// Fraction of requests that get a fault, 0...1.
+    public var rate: Double
+    public var kinds: [Kind]
+    public var seed: UInt64
+    public var delay: Duration
+
+    public init(rate: Double, kinds: [Kind] = Kind.allCases, seed: UInt64 = 1, delay: Duration = .milliseconds(1500)) {
+        self.rate = rate
+        self.kinds = kinds
+        self.seed = seed
+        self.delay = delay
+    }
+
+    public static let none = FaultConfiguration(rate: 0, kinds: [])
+}

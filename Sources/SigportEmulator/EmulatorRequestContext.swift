@@ -1,0 +1,9 @@
+import Hummingbird
+
+/// The request context of the emulator's routes. Bodies are read by `RequestGate` with the
+/// configured limit, so the context's own upload limit is not the one that answers 413.
+struct EmulatorRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+    var maxUploadSize: Int { 64 * 1024 * 1024 }
+}

@@ -1,0 +1,30 @@
+/// What the emulator saw clients do, served at `GET /_emulator/stats` so end-to-end tests can
+/// assert that a client never broke a documented limit.
+public struct EmulatorStatsSnapshot: Codable, Sendable, Equatable {
+    /// Requests that reached an API route.
+    public var requests: Int = 0
+    /// Requests refused with 429 for coming faster than the pace (client violations).
+    public var paceViolations: Int = 0
+    /// Requests refused with 413 for a body over the limit (client violations).
+    public var sizeViolations: Int = 0
+    /// The largest request body accepted, in bytes.
+    public var largestBody: Int = 0
+    /// Faults injected, by kind.
+    public var faults: [String: Int] = [:]
+    /// Requests by route key (`rpc:integration.insert`, `ox:POST /event`, …).
+    public var byRoute: [String: Int] = [:]
+}
+
+actor EmulatorStats {
+    private(set) var snapshot = EmulatorStatsSnapshot()
+
+    func record(route: String, bodyBytes: Int) {
+        snapshot.requests += 1
+        snapshot.byRoute[route, default: 0] += 1
+        snapshot.largestBody = max(snapshot.largestBody, bodyBytes)
+    }
+
+    func recordPaceViolation() { snapshot.paceViolations += 1 }
+    func recordSizeViolation() { snapshot.sizeViolations += 1 }
+    func recordFault(_ kind: FaultConfiguration.Kind) { snapshot.faults[kind.rawValue, default: 0] += 1 }
+}

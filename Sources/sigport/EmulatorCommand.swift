@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SigportEmulator
+
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Run a local emulator of the integration API and the ox API.",
+        discussion: """
+        A real HTTP server on 127.0.0.1 with the documented limits (9 MiB per request, 1 request
+        per second per credential), auth and errors. The integration API answers at /v1/rpc and
+        /v1/oauth/token, the ox API at /, /client, /org, /beacon, /sensor and /event.
+
+        Example:
+          sigport emulator --port 0 --bootstrap creds.json
+        prints the port it picked and writes creds.json (mode 0600) with an integration's
+        credentials, an ox org with a client and key, and an ox admin token.
+        """)
+
+    @Option(help: "Interface to listen on. Anything but loopback exposes test credentials.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one and prints it.")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("SQLite file to keep the state in (default: in memory).", valueName: "file"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("Write fresh credentials for both APIs to this file (0600).", valueName: "file"))
+    var bootstrap: String?
+
+    @Option(help: "How many ox orgs --bootstrap creates, each with a client.")
+    var orgs = 1
+
+    @Option(help: "Largest accepted request body in bytes (documented: 9 MiB).")
+    var maxRequestBytes = 9 * 1024 * 1024
+
+    @Option(help: "Requests per second allowed per credential (documented: 1). 0 turns pacing off.")
+    var requestsPerSecond = 1.0
+
+    @Option(help: "Fraction of requests (0...1) that get an injected fault.")
+    var faultRate = 0.0
+
+    @Option(help: "Seed of the fault sequence, to replay a run.")
+    var faultSeed: UInt64 = 1
+
+    @Option(help: "Faults to inject, comma separated: 500,503,429,delay,cut.")
+    var faults = "500,503,429,delay,cut"
+
+    func validate() throws {
+        guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
+        guard requestsPerSecond >= 0 else { throw ValidationError("--requests-per-second must not be negative.") }
+        guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1.") }
+        for kind in faults.split(separator: ",") where FaultConfiguration.Kind(rawValue: String(kind)) == nil {
+            throw ValidationError("Unknown fault '\(kind)'; use 500, 503, 429, delay or cut.")
+        }
+    }
+
+    func run() async throws {
+        let interval: Duration = requestsPerSecond == 0 ? .zero : .nanoseconds(Int64(1e9 / requestsPerSecond))
+        let configuration = EmulatorConfiguration(
+            host: host, port: port, databasePath: db, maxRequestBytes: maxRequestBytes, requestInterval: interval,
+            faults: FaultConfiguration(rate: faultRate, kinds: faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }, seed: faultSeed))
+        var logger = Logger(label: "sigport.emulator")
+        logger.logLevel = .warning
+        let emulator = try await Emulator(configuration: configuration, logger: logger)
+        let bootstrapPath = bootstrap
+        let host = self.host
+        let orgs = self.orgs
+        try await emulator.run(handleSignals: true) { port in
+            let base = "http://\(host):\(port)/"
+            if let bootstrapPath {
+                do {
+                    try await emulator.bootstrap(baseURL: base, orgs: orgs).write(to: bootstrapPath)
+                } catch {
+                    FileHandle.standardError.write(Data("sigport emulator: could not write \(bootstrapPath): \(error)\n".utf8))
+                }
+            }
+            // Written in one go, unbuffered: scripts wait for this line to know the port.
+            FileHandle.standardOutput.write(Data("sigport emulator listening on \(base) (integration API at \(base)v1/rpc, ox API at \(base))\n".utf8))
+        }
+    }
+}
