@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import SigportEmulator
+
+@Suite("integration API auth")
+struct IntegrationAuthTests {
+    static func form(_ fields: [(String, String)]) -> Data {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return Data(fields.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&").utf8)
+    }
+
+    func token(_ h: EmulatorHarness, secret: String? = nil) async throws -> EmulatorHarness.Reply {
+        let c = h.credentials.integration
+        return try await h.send(.POST, "v1/oauth/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Self.form([
+            ("grant_type", "client_credentials"), ("client_id", c.credentials.clientId),
+            ("client_secret", secret ?? c.credentials.clientSecret), ("audience", c.apiUrl),
+        ]))
+    }
+
+    let params = #"{"integration":"$I","signalsByInput":{"a":{}}}"#
+
+    @Test("OAuth 2.0 client credentials: a token, then Bearer calls")
+    func oauth() async throws {
+        try await EmulatorHarness.with { h in
+            let reply = try await token(h)
+            #expect(reply.status == 200)
+            let accessToken = try #require(reply.json["access_token"]?.stringValue)
+            #expect(reply.json["expires_in"] == .number(3600))
+            #expect(reply.json["token_type"] == .string("Bearer"))
+            let call = try await h.rpc("integration.saveSignals", params.replacingOccurrences(of: "$I", with: h.integrationID), auth: ("Authorization", "Bearer \(accessToken)"))
+            #expect(call.json["result"]?["signalsByInput"]?["a"]?["created"] == .bool(true))
+        }
+    }
+
+    @Test("a wrong client secret gets 401 and an RFC 6749 error body with exactly error and error_description")
+    func wrongSecret() async throws {
+        try await EmulatorHarness.with { h in
+            let reply = try await token(h, secret: "wrong")
+            #expect(reply.status == 401)
+            #expect(Set(reply.json.objectValue?.keys.map { $0 } ?? []) == ["error", "error_description"])
+            #expect(reply.json["error"] == .string("invalid_client"))
+        }
+    }
+
+    @Test("missing, wrong and malformed credentials get 401 and change nothing", arguments: [
+        nil, "Basic " + Data("aaaaaaaaaaaaaaaaaaaa:nope".utf8).base64EncodedString(), "Basic !!!", "Bearer not-a-token", "Digest x",
+    ])
+    func refused(authorization: String?) async throws {
+        try await EmulatorHarness.with { h in
+            var headers = [("Content-Type", "application/json"), ("X-API-Version", "1.1")]
+            if let authorization { headers.append(("Authorization", authorization)) }
+            let body = #"{"jsonrpc":"2.0","method":"integration.saveSignals","id":"1","params":\#(params.replacingOccurrences(of: "$I", with: h.integrationID))}"#
+            let reply = try await h.send(.POST, "v1/rpc", headers: headers, body: Data(body.utf8))
+            #expect(reply.status == 401)
+            #expect(reply.json.rpcCode == -32003)
+            let count = try await h.emulator.store.read { try SignalRecord.fetchCount($0) }
+            #expect(count == 0)
+        }
+    }
+
+    @Test("the right password for the wrong integration is refused")
+    func wrongPassword() async throws {
+        try await EmulatorHarness.with { h in
+            let pair = "\(h.integrationID):\(h.credentials.integration.basicAuth.password)x"
+            let reply = try await h.rpc("integration.saveSignals", params.replacingOccurrences(of: "$I", with: h.integrationID),
+                                        auth: ("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+            #expect(reply.status == 401)
+        }
+    }
+
+    @Test("an expired access token is refused (401) and a replay after expiry changes nothing")
+    func expiredToken() async throws {
+        try await EmulatorHarness.with(.init(requestInterval: .zero, accessTokenLifetime: .seconds(1))) { h in
+            let accessToken = try #require(try await token(h).json["access_token"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(1100))
+            let reply = try await h.rpc("integration.saveSignals", params.replacingOccurrences(of: "$I", with: h.integrationID), auth: ("Authorization", "Bearer \(accessToken)"))
+            #expect(reply.status == 401)
+            let count = try await h.emulator.store.read { try SignalRecord.fetchCount($0) }
+            #expect(count == 0)
+        }
+    }
+}
+
+@Suite("documented limits and injected faults")
+struct LimitTests {
+    @Test("a body of 9 MiB + 1 byte gets 413 on both APIs; 9 MiB exactly is read")
+    func sizeLimit() async throws {
+        try await EmulatorHarness.with { h in
+            let limit = 9 * 1024 * 1024
+            let over = try await h.send(.POST, "v1/rpc", headers: [h.basicAuth], body: Data(repeating: 0x20, count: limit + 1))
+            #expect(over.status == 413)
+            #expect(over.json.rpcCode == -32600)
+            let at = try await h.send(.POST, "v1/rpc", headers: [h.basicAuth], body: Data(repeating: 0x20, count: limit))
+            #expect(at.status == 200)
+            #expect(at.json.rpcCode == -32700, "read, then refused as JSON, not as size")
+            let ox = try await h.send(.POST, "event", headers: [("Authorization", "bearer \(try await h.oxToken())")], body: Data(repeating: 0x20, count: limit + 1))
+            #expect(ox.status == 413)
+            #expect(await h.emulator.stats().sizeViolations == 2)
+        }
+    }
+
+    @Test("two requests in one second from one credential: the second gets 429 with Retry-After")
+    func paceLimit() async throws {
+        try await EmulatorHarness.with(.init()) { h in
+            let params = #"{"integration":"\#(h.integrationID)","signalsByInput":{}}"#
+            let first = try await h.rpc("integration.saveSignals", params)
+            #expect(first.status == 200)
+            let second = try await h.rpc("integration.saveSignals", params)
+            #expect(second.status == 429)
+            #expect(second.headers.first(name: "Retry-After") == "1")
+            #expect(second.json.rpcCode == -32015)
+            // Another credential is paced on its own.
+            let ox = try await h.send(.GET, "client/token/\(h.credentials.ox.orgs[0].org)/\(h.credentials.ox.orgs[0].client)/\(h.credentials.ox.orgs[0].clientApiKey)")
+            #expect(ox.status == 200)
+            #expect(await h.emulator.stats().paceViolations == 1)
+        }
+    }
+
+    @Test("injected 500 and 503 answer before anything is stored")
+    func injectedErrors() async throws {
+        for (kind, status) in [(FaultConfiguration.Kind.error500, 500), (.error503, 503), (.tooManyRequests, 429)] {
+            try await EmulatorHarness.with(.init(requestInterval: .zero, faults: .init(rate: 1, kinds: [kind]))) { h in
+                let reply = try await h.rpc("integration.insert", #"{"integration":"\#(h.integrationID)","data":{"times":["2024-03-01T00:00:00Z"],"series":{"a":[1]}}}"#)
+                #expect(reply.status == status)
+                #expect(try await InsertTests.stored(h, "a").isEmpty)
+            }
+        }
+    }
+
+    @Test("a cut connection after commit: the client sees an error, the data is stored")
+    func cutAfterCommit() async throws {
+        try await EmulatorHarness.with(.init(requestInterval: .zero, faults: .init(rate: 1, kinds: [.cutAfterCommit]))) { h in
+            await #expect(throws: (any Error).self) {
+                let reply = try await h.rpc("integration.insert", #"{"integration":"\#(h.integrationID)","data":{"times":["2024-03-01T00:00:00Z"],"series":{"a":[1]}}}"#)
+                // A truncated body that still arrives is not a valid answer either.
+                if (try? JSONDecoder().decode(JSONValue.self, from: reply.body)) == nil { throw CancellationError() }
+            }
+            let stored = try await InsertTests.stored(h, "a")
+            #expect(stored == [1_709_251_200_000_000: 1])
+        }
+    }
+
+    @Test("faults follow the seed: the same seed draws the same sequence")
+    func seededFaults() async {
+        let configuration = FaultConfiguration(rate: 0.3, seed: 42)
+        let a = FaultInjector(configuration: configuration)
+        let b = FaultInjector(configuration: configuration)
+        var first: [FaultConfiguration.Kind?] = []
+        var second: [FaultConfiguration.Kind?] = []
+        for _ in 0..<200 { first.append(await a.draw()); second.append(await b.draw()) }
+        #expect(first == second)
+        let rate = Double(first.compactMap { $0 }.count) / 200
+        #expect(rate > 0.15 && rate < 0.45)
+    }
+}
+
+@Suite("pace window (no sleeping: explicit instants)")
+struct PaceWindowTests {
+    @Test func window() {
+        var window = PaceWindow(interval: .seconds(1), tolerance: .milliseconds(5))
+        let t0 = ContinuousClock.now
+        #expect(window.admit("a", at: t0) == .accept)
+        #expect(window.admit("a", at: t0 + .milliseconds(990)) == .refuse(retryAfter: .milliseconds(10)))
+        #expect(window.admit("b", at: t0 + .milliseconds(990)) == .accept, "credentials are paced apart")
+        #expect(window.admit("a", at: t0 + .milliseconds(996)) == .accept, "within the tolerance")
+        #expect(window.admit("a", at: t0 + .milliseconds(1500)) == .refuse(retryAfter: .milliseconds(496)), "a refusal does not move the window")
+        #expect(window.admit("a", at: t0 + .milliseconds(1996)) == .accept)
+    }
+}
