@@ -1,0 +1,40 @@
+/// Spaces requests to one API credential at least `interval` apart, counted across every method
+/// (token fetches included), so sigport never earns a 429 from its own pace.
+///
+/// Generic over the clock so tests drive it with a manual clock instead of sleeping.
+public actor Pacer<C: Clock> where C.Duration == Duration {
+    private let clock: C
+    public let interval: Duration
+    private var next: C.Instant?
+
+    public init(interval: Duration, clock: C) {
+        self.interval = interval
+        self.clock = clock
+    }
+
+    /// Pushes the next slot back, when the server asked for a pause (`Retry-After`).
+    public func pause(for delay: Duration) {
+        let now = clock.now
+        let earliest = now.advanced(by: delay)
+        next = next.map { max($0, earliest) } ?? earliest
+    }
+
+    /// Waits until the next request may be sent and books that slot.
+    public func waitForTurn() async throws {
+        let now = clock.now
+        let slot = next.map { max($0, now) } ?? now
+        next = slot.advanced(by: interval)
+        if slot > now { try await clock.sleep(until: slot, tolerance: nil) }
+    }
+}
+
+extension Pacer where C == ContinuousClock {
+    public init(interval: Duration) { self.init(interval: interval, clock: ContinuousClock()) }
+
+    /// The documented pace plus a margin: the server measures arrivals, sigport measures
+    /// departures, and a request on a fresh connection arrives later than one on a warm one.
+    /// 20 ms costs 2% of throughput and keeps sigport clear of 429s (`docs/performance.md`).
+    public static func documented(requestsPerSecond: Int) -> Pacer {
+        Pacer(interval: .seconds(1) / requestsPerSecond + .milliseconds(20))
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Where and as whom sigport connects; shared by every command that talks to an API.
+struct TargetOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Credentials file (mode 0600) for the APIs; defaults to $SIGPORT_CREDENTIALS.",
+        discussion: "`sigport emulator --bootstrap FILE` writes one for the emulator.", valueName: "file"))
+    var credentials: String?
+
+    @Flag(help: "Allow plain HTTP to hosts other than loopback (credentials would travel in clear).")
+    var allowInsecureHttp = false
+}
