@@ -61,8 +61,19 @@ let package = Package(
                 "SigportEmulator",
                 "SigportContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
+        ),
+        .testTarget(
+            name: "SigportTests",
+            dependencies: [
+                "Sigport",
+                "SigportEmulator",
+                // The CLI tests run the built binary; depending on it makes `swift test` build it.
+                "sigport",
+            ],
+            // Read through #filePath by the snapshot tests, not bundled.
+            exclude: ["Snapshots"]
         ),
     ]
 )

@@ -94,10 +94,32 @@ struct OxAPI: Sendable {
     // MARK: CRUD
 
     private func parseBody(_ body: ByteBuffer) throws -> JSONValue {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+        guard !Self.hasTrailingComma(body), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
             throw APIError.ox(.badRequest, "Invalid payload: the body is not valid JSON")
         }
         return value
+    }
+
+    /// Whether a comma outside strings is followed (after whitespace) by `}` or `]`. Foundation's
+    /// decoder accepts `{"a": 1,}`, which is not JSON (RFC 8259) and which the page's examples have.
+    static func hasTrailingComma(_ body: ByteBuffer) -> Bool {
+        body.withUnsafeReadableBytes { bytes in
+            var inString = false, escaped = false, afterComma = false
+            for byte in bytes {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: ","): afterComma = true
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): if afterComma { return true }
+                case 0x20, 0x09, 0x0A, 0x0D: break
+                case UInt8(ascii: "\""): inString = true; afterComma = false
+                default: afterComma = false
+                }
+            }
+            return false
+        }
     }
 
     private func create(_ kind: OxContract.Kind, body: ByteBuffer, claims: OxClaims) async throws -> Response {
@@ -124,7 +146,7 @@ struct OxAPI: Sendable {
             var keys: [String] = []
             for document in entities {
                 try OxEntities.checkReferences(document, kind: kind, db: db)
-                let id = Identifiers.oxID()
+                let id = OxEntities.newID()
                 let parentOrg = kind == .org ? id : document["parent_org"]?.integerValue
                 try OxEntityRecord(id: id, kind: kind.rawValue, parentOrg: parentOrg, document: JSONValue.object(document).jsonText(),
                                    createdAt: now, modifiedAt: now).insert(db)
@@ -167,6 +189,11 @@ struct OxAPI: Sendable {
             changes[id] = try OxEntities.validate(kind, changesByID[String(id)] ?? .null, partial: true, at: String(id))
         }
         _ = try await fetchOwned(kind, ids: ids, claims: claims)
+        // Moving an entity into another org is creating it there.
+        if kind != .org, !claims.isAdmin, let id = ids.first(where: { changes[$0]?["parent_org"].map { $0.integerValue != claims.org } ?? false }) {
+            throw APIError.ox(.forbidden, "This client acts only inside its own org: parent_org must be \(claims.org.map(String.init) ?? "?")",
+                              ids: [String(id)])
+        }
         let now = RFC3339Time.format(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let changeSets = changes
         try await store.write { db in

@@ -57,16 +57,31 @@ public struct IntegrationCredentials: Sendable, Decodable, CustomStringConvertib
     public struct ClientCredentials: Sendable, Decodable {
         public var clientId: String
         public var clientSecret: String
+        public init(clientId: String, clientSecret: String) {
+            self.clientId = clientId
+            self.clientSecret = clientSecret
+        }
     }
     public struct BasicAuth: Sendable, Decodable {
         public var username: String
         public var password: String
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
     }
 
     public var apiUrl: String
     public var integration: String
     public var credentials: ClientCredentials?
     public var basicAuth: BasicAuth?
+
+    public init(apiUrl: String, integration: String, credentials: ClientCredentials? = nil, basicAuth: BasicAuth? = nil) {
+        self.apiUrl = apiUrl
+        self.integration = integration
+        self.credentials = credentials
+        self.basicAuth = basicAuth
+    }
 
     /// Secrets redacted: safe to log.
     public var description: String {
@@ -81,6 +96,11 @@ public struct OxCredentials: Sendable, Decodable {
         public var client: String
         public var clientApiKey: String
         public var description: String { "org \(org), client \(client), key ***" }
+        public init(org: String, client: String, clientApiKey: String) {
+            self.org = org
+            self.client = client
+            self.clientApiKey = clientApiKey
+        }
     }
 
     public var apiUrl: String

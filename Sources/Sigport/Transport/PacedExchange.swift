@@ -11,6 +11,7 @@ struct PacedExchange: Sendable {
         for _ in 1..<maxAttempts {
             try await pacer.waitForTurn()
             let reply = try await attempt()
+            await pacer.answered()
             guard reply.status == 429 else { return reply }
             await pacer.pause(for: RetryAfter.delay(reply.headers.first(name: "Retry-After")) ?? pacer.interval)
         }

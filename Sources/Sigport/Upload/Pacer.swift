@@ -6,10 +6,21 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
     private let clock: C
     public let interval: Duration
     private var next: C.Instant?
+    /// Whether an answer came back yet. The first request opens a connection, so it reaches the
+    /// server later after leaving than warm ones do; the slot after it counts from its answer.
+    private var warm = false
 
     public init(interval: Duration, clock: C) {
         self.interval = interval
         self.clock = clock
+    }
+
+    /// Tells the pacer an answer arrived; see `warm`.
+    public func answered() {
+        guard !warm else { return }
+        warm = true
+        let earliest = clock.now.advanced(by: interval)
+        next = next.map { max($0, earliest) } ?? earliest
     }
 
     /// Pushes the next slot back, when the server asked for a pause (`Retry-After`).

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import Synchronization
+import SigportEmulator
+
+/// A clock whose sleeps return at once and move its time to the deadline: tests of pacing see
+/// exactly when each request would leave, without waiting.
+final class SteppingClock: Clock, Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+
+    private let state = Mutex<(now: Instant, sleeps: [Instant])>((Instant(offset: .zero), []))
+    var now: Instant { state.withLock { $0.now } }
+    var minimumResolution: Duration { .zero }
+    /// Every deadline slept until, in order.
+    var sleeps: [Instant] { state.withLock { $0.sleeps } }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        state.withLock { state in
+            state.sleeps.append(deadline)
+            if deadline > state.now { state.now = deadline }
+        }
+    }
+
+    func advance(by duration: Duration) { state.withLock { $0.now = $0.now.advanced(by: duration) } }
+}
+
+/// Runs a real emulator on 127.0.0.1 (random port) for the duration of `body`.
+func withEmulator<T: Sendable>(
+    _ configuration: EmulatorConfiguration = .init(),
+    orgs: Int = 1,
+    _ body: @Sendable (_ baseURL: String, _ credentials: EmulatorCredentials, _ emulator: Emulator) async throws -> T
+) async throws -> T {
+    var logger = Logger(label: "test.emulator")
+    logger.logLevel = .critical
+    let emulator = try await Emulator(configuration: configuration, logger: logger)
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await emulator.run { continuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        defer { group.cancelAll() }
+        let base = "http://127.0.0.1:\(port)/"
+        return try await body(base, try await emulator.bootstrap(baseURL: base, orgs: orgs), emulator)
+    }
+}
+
+/// A scratch directory removed at the end of the test.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sigport-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url)
+}
