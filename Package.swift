@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "Sigport",
                 "SigportEmulator",
+                "SigportContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

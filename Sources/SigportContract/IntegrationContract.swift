@@ -75,11 +75,6 @@ public enum IntegrationAPIVersion: String, Sendable, CaseIterable {
         case .v1_1beta2, .v1_1: "valueType"
         }
     }
-
-    /// The request size limit the version's page states.
-    public var maxRequestBytes: Int {
-        self == .v1_0 ? 8 * 1024 * 1024 : IntegrationContract.maxRequestBytes
-    }
 }
 
 /// JSON-RPC error codes the integration API documents.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SigportContract
 import SigportEmulator
 
 struct EmulatorCommand: AsyncParsableCommand {
@@ -34,7 +35,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     var orgs = 1
 
     @Option(help: "Largest accepted request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = 9 * 1024 * 1024
+    var maxRequestBytes = IntegrationContract.maxRequestBytes
 
     @Option(help: "Requests per second allowed per credential (documented: 1). 0 turns pacing off.")
     var requestsPerSecond = 1.0
