@@ -95,6 +95,35 @@ extension JSONValue {
     static func parse(_ text: String) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
+
+    /// Parses a client's body as RFC 8259 JSON, refusing what Foundation's decoder forgives.
+    static func parseStrict(_ data: Data) -> JSONValue? {
+        guard !hasTrailingComma(data) else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Whether a comma outside strings is followed (after whitespace) by `}` or `]`. Foundation's
+    /// decoder accepts `{"a": 1,}`, which is not JSON and which some of the ox page's examples have:
+    /// a server that took them would teach clients to send them.
+    static func hasTrailingComma(_ data: Data) -> Bool {
+        data.withUnsafeBytes { bytes in
+            var inString = false, escaped = false, afterComma = false
+            for byte in bytes {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: ","): afterComma = true
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): if afterComma { return true }
+                case 0x20, 0x09, 0x0A, 0x0D: break
+                case UInt8(ascii: "\""): inString = true; afterComma = false
+                default: afterComma = false
+                }
+            }
+            return false
+        }
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral {

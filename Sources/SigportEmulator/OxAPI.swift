@@ -94,32 +94,10 @@ struct OxAPI: Sendable {
     // MARK: CRUD
 
     private func parseBody(_ body: ByteBuffer) throws -> JSONValue {
-        guard !Self.hasTrailingComma(body), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+        guard let value = JSONValue.parseStrict(Data(buffer: body)) else {
             throw APIError.ox(.badRequest, "Invalid payload: the body is not valid JSON")
         }
         return value
-    }
-
-    /// Whether a comma outside strings is followed (after whitespace) by `}` or `]`. Foundation's
-    /// decoder accepts `{"a": 1,}`, which is not JSON (RFC 8259) and which the page's examples have.
-    static func hasTrailingComma(_ body: ByteBuffer) -> Bool {
-        body.withUnsafeReadableBytes { bytes in
-            var inString = false, escaped = false, afterComma = false
-            for byte in bytes {
-                if inString {
-                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: ","): afterComma = true
-                case UInt8(ascii: "}"), UInt8(ascii: "]"): if afterComma { return true }
-                case 0x20, 0x09, 0x0A, 0x0D: break
-                case UInt8(ascii: "\""): inString = true; afterComma = false
-                default: afterComma = false
-                }
-            }
-            return false
-        }
     }
 
     private func create(_ kind: OxContract.Kind, body: ByteBuffer, claims: OxClaims) async throws -> Response {
@@ -146,7 +124,7 @@ struct OxAPI: Sendable {
             var keys: [String] = []
             for document in entities {
                 try OxEntities.checkReferences(document, kind: kind, db: db)
-                let id = OxEntities.newID()
+                let id = Identifiers.oxID()
                 let parentOrg = kind == .org ? id : document["parent_org"]?.integerValue
                 try OxEntityRecord(id: id, kind: kind.rawValue, parentOrg: parentOrg, document: JSONValue.object(document).jsonText(),
                                    createdAt: now, modifiedAt: now).insert(db)
@@ -176,7 +154,8 @@ struct OxAPI: Sendable {
         let rendered = records.map { record in
             JSONValue.object(OxEntities.render(record, secretHash: hashes.first { $0.clientEntityID == record.id }?.keyHash))
         }
-        return OxEnvelope.success(ids.count == 1 ? rendered[0] : .array(rendered))
+        // One id in the URL is "retrieve one" (an object); a list, even `X,X`, is "retrieve many".
+        return OxEnvelope.success(text.contains(",") ? .array(rendered) : rendered[0])
     }
 
     private func update(_ kind: OxContract.Kind, body: ByteBuffer, claims: OxClaims) async throws -> Response {

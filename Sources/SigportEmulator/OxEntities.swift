@@ -70,10 +70,6 @@ enum OxEntities {
         }
     }
 
-    /// A new entity id: 16 digits as in every example, and below 2^53 so that a client can send it
-    /// back as a JSON number and get the same entity (JSONValue holds numbers as Double).
-    static func newID() -> Int64 { Int64.random(in: 1_000_000_000_000_000 ..< 9_007_199_254_740_992) }
-
     /// Ids from a URL segment `id,id,id`: 1 to 19 digits each, no duplicates.
     static func parseIDs(_ text: String) throws -> [Int64] {
         var ids: [Int64] = []

@@ -123,8 +123,8 @@ enum Identifiers {
         return resourceID(using: &generator)
     }
 
-    /// A 16-digit ox entity id.
-    static func oxID() -> Int64 { Int64.random(in: 1_000_000_000_000_000...9_999_999_999_999_999) }
+    /// A 16-digit ox entity id, below 2^53 so that every JSON client can send it back exactly.
+    static func oxID() -> Int64 { Int64.random(in: 1_000_000_000_000_000 ..< 9_007_199_254_740_992) }
 
     /// A random secret of `bytes` bytes, hex encoded.
     static func secret(bytes: Int = 32) -> String {

@@ -26,6 +26,7 @@ struct RPCHead: Decodable {
     static func parse(_ data: Data) throws -> RPCHead {
         let head: RPCHead
         do {
+            guard !JSONValue.hasTrailingComma(data) else { throw APIError(status: .ok, rpcCode: .parseError, message: "") }
             head = try JSONDecoder().decode(RPCHead.self, from: data)
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
             let isArray = data.first(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) == UInt8(ascii: "[")

@@ -81,6 +81,7 @@ struct RPCEnvelopeTests {
 
     @Test("parse error, invalid request, batch, method not found", arguments: [
         ("{\"jsonrpc\":\"2.0\",", -32700),
+        ("{\"jsonrpc\":\"2.0\",\"method\":\"integration.insert\",\"id\":1,\"params\":{},}", -32700),
         ("[{\"jsonrpc\":\"2.0\",\"method\":\"integration.insert\",\"id\":1,\"params\":{}}]", -32600),
         ("{\"jsonrpc\":\"1.0\",\"method\":\"integration.insert\",\"id\":1,\"params\":{}}", -32600),
         ("{\"jsonrpc\":\"2.0\",\"method\":7,\"id\":1,\"params\":{}}", -32600),
