@@ -216,12 +216,19 @@ struct OxAuthTests {
                                  (.sensor, "[\(OxSamples.sensor(org: orgB)), \(OxSamples.sensor(org: orgA))]")] {
                 expectOxFailure(try await ox.call(.POST, kind.path, token: b, body: body), code: 403, info: "parent_org must be \(orgB)")
             }
-            // Nor may B's entities be moved into org A.
-            expectOxFailure(try await ox.call(.PUT, "sensor", token: b, body: #"{"\#(ownSensor)": {"parent_org": \#(orgA)}}"#), code: 403)
             #expect(try await ox.snapshot() == before, "refused calls change nothing")
 
             // Org A's client still sees all of it.
             expectOxEnvelope(try await ox.call(.GET, "event/\(event)", token: a), code: 200)
+
+            // An org's client may give its own entity to another org (a move, as the page's
+            // update examples do); from then on it belongs to the other org only.
+            expectOxEnvelope(try await ox.call(.PUT, "sensor", token: b, body: #"{"\#(ownSensor)": {"parent_org": \#(orgA)}}"#), code: 200)
+            expectOxFailure(try await ox.call(.GET, "sensor/\(ownSensor)", token: b), code: 403)
+            let moved = try await ox.call(.GET, "sensor/\(ownSensor)", token: a)
+            #expect(moved.json["data"]?["parent_org"]?["id"] == .string(orgA))
+            // Moving into an org that does not exist is refused.
+            expectOxFailure(try await ox.call(.PUT, "sensor", token: a, body: #"{"\#(ownSensor)": {"parent_org": 1000000000000001}}"#), code: 400)
         }
     }
 
