@@ -24,6 +24,7 @@ let package = Package(
             name: "CLibCSV",
             providers: [.apt(["libcsv-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The documented constants (regexes, limits, codes) and nothing else: the one thing the
         // emulator and the clients may share, so the emulator can still catch the clients' mistakes.
         .target(name: "SigportContract"),
@@ -32,6 +33,7 @@ let package = Package(
             dependencies: [
                 "SigportContract",
                 "CLibCSV",
+                "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
