@@ -1,0 +1,217 @@
+import Foundation
+import SigportContract
+
+/// Applies a mapping to rows: filters, timestamp, values, templates, and every documented rule
+/// that depends on row data. Keeps the catalogs of signals (or sensors and beacons) it has seen.
+public struct RowMapper {
+    public let mapping: Mapping
+    private let timestamps: TimestampParser
+    /// Field name → index into a row's values, for the current file.
+    private var index: [String: Int] = [:]
+    private var fileFields: [String: String] = [:]
+
+    public private(set) var signals: [SignalDefinition] = []
+    private var signalIndex: [String: Int] = [:]
+    public private(set) var sensors: [EntityDefinition] = []
+    private var sensorIndex: [EntityDefinition: Int] = [:]
+    public private(set) var beacons: [EntityDefinition] = []
+    private var beaconIndex: [EntityDefinition: Int] = [:]
+
+    public init(mapping: Mapping) {
+        self.mapping = mapping
+        self.timestamps = TimestampParser(mapping.source.timestamp)
+    }
+
+    /// Prepares for the rows of one file: which value holds which field, and the file-name
+    /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
+    public mutating func start(file: InputFile, fieldNames: [String]) throws {
+        index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = mapping.referencedFields.filter { index[$0] == nil }
+        if !missing.isEmpty && mapping.source.format == .csv {
+            throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
+                               hint: "Its columns are: \(fieldNames.joined(separator: ", ")).")
+        }
+        fileFields = ["name": file.baseName]
+        if let pattern = mapping.source.fileName {
+            let name = file.baseName
+            guard let match = pattern.regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) else {
+                throw SigportError(.invalidArgument, "The file name \(name) does not match the mapping's file_name pattern \(pattern.regex.pattern).",
+                                   hint: "Rename the file or adjust source.file_name.pattern in \(mapping.file).")
+            }
+            for capture in pattern.captureNames {
+                if let range = Range(match.range(withName: capture), in: name) { fileFields[capture] = String(name[range]) }
+            }
+        }
+    }
+
+    public mutating func map(_ row: SourceRow) -> MapOutcome {
+        let context = RowContext(row: row, index: index, source: mapping.source)
+        for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
+        func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
+            .rejected(Rejection(location: row.location, column: column, value: column.flatMap { context.display($0) },
+                                rule: rule.rawValue, message: message ?? rule.summary, raw: row.raw))
+        }
+
+        let timeField = mapping.source.timestamp.field
+        let timeValue = context.value(timeField)
+        if context.isEmpty(timeValue) { return reject(.timestampMissing, timeField) }
+        let time: Int64
+        switch timestamps.microseconds(timeValue) {
+        case .success(let micros): time = micros
+        case .failure(.format): return reject(.timestampFormat, timeField)
+        case .failure(.noZone): return reject(.timestampNoZone, timeField)
+        case .failure(.gap): return reject(.timestampGap, timeField)
+        case .failure(.ambiguous): return reject(.timestampAmbiguous, timeField)
+        case .failure(.range): return reject(.timestampRange, timeField)
+        }
+
+        var mapped = MappedRow(time: time)
+        let renderer = TemplateRenderer(context: context, file: fileFields, id: mapping.long.flatMap { context.text($0.idField) }, defaults: mapping.source.defaults)
+        switch mapping.target {
+        case .integration:
+            for spec in mapping.signals {
+                let field = spec.field ?? mapping.long!.valueField
+                let value = context.value(field)
+                if context.isEmpty(value) { continue }
+                let number: Double
+                switch spec.valueType {
+                case .numeric:
+                    switch context.number(value) {
+                    case .success(let n): number = n * spec.scale + spec.offset
+                    case .failure(let rule): return reject(rule, field)
+                    }
+                    guard number.isFinite else { return reject(.finite, field) }
+                case .enum:
+                    switch enumKey(value, spec: spec, context: context) {
+                    case .success(let key): number = Double(key)
+                    case .failure(let rule): return reject(rule, field)
+                    }
+                }
+                let signal: Int
+                switch catalogSignal(spec, renderer) {
+                case .success(let i): signal = i
+                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                }
+                mapped.values.append((signal, number))
+            }
+        case .ox:
+            let ox = mapping.ox!
+            let sensor: Int, beacon: Int?
+            switch entity(ox.sensor, renderer, catalog: &sensors, index: &sensorIndex) {
+            case .success(let i): sensor = i
+            case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+            }
+            if let beaconSpec = ox.beacon {
+                switch entity(beaconSpec, renderer, catalog: &beacons, index: &beaconIndex) {
+                case .success(let i): beacon = i
+                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                }
+            } else { beacon = nil }
+            for spec in ox.events {
+                let field = spec.field ?? mapping.long!.valueField
+                let value = context.value(field)
+                if context.isEmpty(value) { continue }
+                let number: Double
+                switch context.number(value) {
+                case .success(let n): number = n
+                case .failure(let rule): return reject(rule, field)
+                }
+                guard number.isFinite else { return reject(.finite, field) }
+                let reading: Double
+                switch spec.reading {
+                case .reject:
+                    guard number.rounded() == number else { return reject(.oxReadingInteger, field) }
+                    reading = number
+                case .round: reading = number.rounded()
+                case .scale(let factor): reading = (number * factor).rounded()
+                }
+                guard reading >= -9.2e18, reading <= 9.2e18 else { return reject(.oxReadingRange, field) }
+                guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
+                    return reject(.oxText, spec.eventType.fields.first, "event_type is empty")
+                }
+                mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: Int64(reading)))
+            }
+        }
+        return .mapped(mapped)
+    }
+
+    struct TemplateFailure: Error {
+        var rule: RejectRule
+        var column: String?
+        var message: String
+    }
+
+    /// The catalog index of the signal `spec` renders to for this row, adding it on first sight.
+    private mutating func catalogSignal(_ spec: SignalSpec, _ renderer: TemplateRenderer) -> Result<Int, TemplateFailure> {
+        let inputID: String
+        switch renderer.render(spec.inputID) {
+        case .success(let text): inputID = text
+        case .failure(let failure): return .failure(failure)
+        }
+        if let known = signalIndex[inputID] { return .success(known) }
+        guard IntegrationContract.inputID.matches(inputID) else {
+            return .failure(TemplateFailure(rule: .inputID, column: spec.inputID.fields.first, message: "input ID \"\(inputID)\" does not match \(IntegrationContract.inputID.pattern)"))
+        }
+        func optional(_ template: Template?) -> Result<String?, TemplateFailure> {
+            guard let template else { return .success(nil) }
+            return renderer.render(template).map { $0 }
+        }
+        do {
+            let definition = SignalDefinition(
+                inputID: inputID, name: try optional(spec.name).get(), description: try optional(spec.description).get(),
+                valueType: spec.valueType, engUnit: try optional(spec.engUnit).get(),
+                labels: try Dictionary(spec.labels.map { ($0.key, try $0.values.map { try renderer.render($0).get() }) }, uniquingKeysWith: +),
+                annotations: try Dictionary(spec.annotations.map { ($0.key, try renderer.render($0.value).get()) }, uniquingKeysWith: { a, _ in a }),
+                enumValues: spec.enumValues, sourceType: spec.sourceType, sampleInterval: spec.sampleInterval, gapDetection: spec.gapDetection)
+            signals.append(definition)
+            signalIndex[inputID] = signals.count - 1
+            return .success(signals.count - 1)
+        } catch let failure as TemplateFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(TemplateFailure(rule: .templateField, column: nil, message: "\(error)"))
+        }
+    }
+
+    private func entity(_ templates: [String: Template], _ renderer: TemplateRenderer,
+                        catalog: inout [EntityDefinition], index: inout [EntityDefinition: Int]) -> Result<Int, TemplateFailure> {
+        var fields: [String: String] = [:]
+        for (name, template) in templates {
+            switch renderer.render(template) {
+            case .success(let text):
+                guard !text.isEmpty else { return .failure(TemplateFailure(rule: .oxText, column: template.fields.first, message: "\(name) is empty")) }
+                fields[name] = text
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        let definition = EntityDefinition(fields: fields)
+        if let known = index[definition] { return .success(known) }
+        catalog.append(definition)
+        index[definition] = catalog.count - 1
+        return .success(catalog.count - 1)
+    }
+
+    private func enumKey(_ value: FieldValue, spec: SignalSpec, context: RowContext) -> Result<Int, RejectRule> {
+        if case .text(let text) = value, let key = spec.states[text] { return .success(key) }
+        switch context.number(value) {
+        case .success(let n):
+            guard n.rounded() == n, IntegrationContract.enumKeys.contains(Int(exactly: n) ?? -1) else { return .failure(.enumKey) }
+            return .success(Int(n))
+        case .failure:
+            return .failure(spec.states.isEmpty ? .enumKey : .enumState)
+        }
+    }
+}
+
+extension RowFilter {
+    func skips(_ text: String?) -> Bool {
+        let holds: Bool
+        switch condition {
+        case .equals(let expected): holds = text == expected
+        case .oneOf(let set): holds = text.map(set.contains) ?? false
+        case .matches(let box): holds = text.map { box.regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil } ?? false
+        case .empty: holds = text == nil
+        }
+        return negated ? !holds : holds
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+
+/// Turns a timestamp field into microseconds since the Unix epoch (UTC), per the mapping's
+/// `timestamp` spec. Local times (no offset in the text) are placed in the mapping's IANA zone,
+/// with the DST gap and overlap handled as the mapping declares (`docs/mapping.md`).
+struct TimestampParser: Sendable {
+    enum Failure: Error, Equatable {
+        /// The text is not in the declared format.
+        case format
+        /// A local time with no zone to place it in.
+        case noZone
+        /// A local time that does not exist in the zone (the clocks jumped over it).
+        case gap
+        /// A local time that happens twice, with `ambiguous: reject`.
+        case ambiguous
+        /// Outside years 0001–9999.
+        case range
+    }
+
+    let spec: TimestampSpec
+    private let zone: LocalZone?
+    private let pattern: [PatternPart]
+
+    init(_ spec: TimestampSpec) {
+        self.spec = spec
+        zone = spec.timeZone.map(LocalZone.init)
+        if case .pattern(let text) = spec.format { pattern = Self.compile(text) } else { pattern = [] }
+    }
+
+    func microseconds(_ value: FieldValue) -> Result<Int64, Failure> {
+        switch (spec.format, value) {
+        case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)
+        case (.epoch(let units), .text(let text)):
+            if let whole = Int64(text) { return Self.scaled(whole, units: units) }
+            guard let n = Double(text) else { return .failure(.format) }
+            return Self.epoch(n, units: units)
+        case (.iso8601, .text(let text)): return parse(Array(text.utf8), parts: Self.iso8601Parts)
+        case (.pattern, .text(let text)): return parse(Array(text.utf8), parts: pattern)
+        default: return .failure(.format)
+        }
+    }
+
+    private static func scaled(_ whole: Int64, units: Int64) -> Result<Int64, Failure> {
+        let (micros, overflow) = units <= 1_000_000 ? whole.multipliedReportingOverflow(by: 1_000_000 / units) : (whole / (units / 1_000_000), false)
+        guard !overflow, micros >= minimum, micros <= maximum else { return .failure(.range) }
+        return .success(micros)
+    }
+
+    private static func epoch(_ n: Double, units: Int64) -> Result<Int64, Failure> {
+        let micros = (n * 1_000_000 / Double(units)).rounded(.down)
+        guard micros.isFinite, micros >= Double(minimum), micros <= Double(maximum) else { return .failure(.range) }
+        return .success(Int64(micros))
+    }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z.
+    static let minimum: Int64 = -62_135_596_800_000_000
+    static let maximum: Int64 = 253_402_300_799_999_999
+
+    // MARK: Patterns
+
+    enum PatternPart: Equatable, Sendable {
+        case literal(UInt8)
+        case year, year2, month, monthName, day, hour, minute, second, fraction, offset
+        /// `T` or a space between date and time (ISO 8601 allows both).
+        case dateTimeSeparator
+        /// Everything from here on may be absent (ISO 8601 seconds, fraction and offset).
+        case optionalRest
+    }
+
+    static let iso8601Parts: [PatternPart] = compile("%Y-%m-%d") + [.dateTimeSeparator] + compile("%H:%M") + [.optionalRest]
+
+    static func compile(_ text: String) -> [PatternPart] {
+        var parts: [PatternPart] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            guard byte == UInt8(ascii: "%"), let code = bytes.popFirst() else { parts.append(.literal(byte)); continue }
+            switch code {
+            case UInt8(ascii: "Y"): parts.append(.year)
+            case UInt8(ascii: "y"): parts.append(.year2)
+            case UInt8(ascii: "m"): parts.append(.month)
+            case UInt8(ascii: "b"): parts.append(.monthName)
+            case UInt8(ascii: "d"), UInt8(ascii: "e"): parts.append(.day)
+            case UInt8(ascii: "H"): parts.append(.hour)
+            case UInt8(ascii: "M"): parts.append(.minute)
+            case UInt8(ascii: "S"): parts.append(.second)
+            case UInt8(ascii: "f"): parts.append(.fraction)
+            case UInt8(ascii: "z"): parts.append(.offset)
+            case UInt8(ascii: "T"): parts += compile("%H:%M:%S")
+            case UInt8(ascii: "F"): parts += compile("%Y-%m-%d")
+            default: parts.append(.literal(code))
+            }
+        }
+        return parts
+    }
+
+    /// The strptime codes sigport knows; anything else after `%` is refused when the mapping loads.
+    static func checkPattern(_ text: String, at value: YAMLValue) throws {
+        let known = Set("YymbdeHMSfzTF%")
+        var iterator = text.makeIterator()
+        var hasDate = false
+        while let c = iterator.next() {
+            guard c == "%" else { continue }
+            guard let code = iterator.next(), known.contains(code) else {
+                throw value.error("uses an unknown code; sigport knows %Y %y %m %b %d %e %H %M %S %f %z %T %F %%")
+            }
+            if "YyFbm".contains(code) { hasDate = true }
+        }
+        if !hasDate { throw value.error("must contain a date (%Y or %F)") }
+    }
+
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+
+    private func parse(_ bytes: [UInt8], parts: [PatternPart]) -> Result<Int64, Failure> {
+        var i = 0
+        var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0
+        var offset: Int?
+        func digits(_ min: Int, _ max: Int) -> Int? {
+            var value = 0, count = 0
+            while i < bytes.count, count < max, bytes[i] >= 48, bytes[i] <= 57 { value = value * 10 + Int(bytes[i] - 48); i += 1; count += 1 }
+            return count >= min ? value : nil
+        }
+        var index = 0
+        while index < parts.count {
+            let part = parts[index]
+            index += 1
+            if part == .optionalRest {
+                // ISO 8601 tail: [:SS[.frac]][offset]
+                if i < bytes.count, bytes[i] == UInt8(ascii: ":") {
+                    i += 1
+                    guard let s = digits(2, 2) else { return .failure(.format) }
+                    second = s
+                    if i < bytes.count, bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        guard let f = fraction() else { return .failure(.format) }
+                        micros = f
+                    }
+                }
+                if i < bytes.count { guard let o = parseOffset() else { return .failure(.format) }; offset = o }
+                continue
+            }
+            switch part {
+            case .literal(let byte):
+                guard i < bytes.count, bytes[i] == byte else { return .failure(.format) }
+                i += 1
+            case .dateTimeSeparator:
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "T") || bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "t") else {
+                    // A date alone is midnight.
+                    if i == bytes.count { index = parts.count; continue }
+                    return .failure(.format)
+                }
+                i += 1
+            case .year: guard let v = digits(4, 4) else { return .failure(.format) }; year = v
+            case .year2: guard let v = digits(2, 2) else { return .failure(.format) }; year = v < 69 ? 2000 + v : 1900 + v
+            case .month: guard let v = digits(1, 2) else { return .failure(.format) }; month = v
+            case .monthName:
+                guard i + 3 <= bytes.count, let m = Self.months.firstIndex(of: bytes[i..<i + 3].map { $0 | 0x20 }) else { return .failure(.format) }
+                month = m + 1
+                i += 3
+            case .day:
+                if i < bytes.count, bytes[i] == UInt8(ascii: " ") { i += 1 }
+                guard let v = digits(1, 2) else { return .failure(.format) }; day = v
+            case .hour: guard let v = digits(1, 2) else { return .failure(.format) }; hour = v
+            case .minute: guard let v = digits(2, 2) else { return .failure(.format) }; minute = v
+            case .second: guard let v = digits(2, 2) else { return .failure(.format) }; second = v
+            case .fraction: guard let f = fraction() else { return .failure(.format) }; micros = f
+            case .offset: guard let o = parseOffset() else { return .failure(.format) }; offset = o
+            case .optionalRest: break
+            }
+        }
+        guard i == bytes.count else { return .failure(.format) }
+        guard (1...9999).contains(year) else { return .failure(.range) }
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
+              hour <= 23, minute <= 59, second <= 60 else { return .failure(.format) }
+        let wall = Int64(CivilDate.days(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        let utcSeconds: Int64
+        if let offset {
+            utcSeconds = wall - Int64(offset)
+        } else {
+            guard let zone else { return .failure(.noZone) }
+            switch zone.resolve(wall: wall) {
+            case .unique(let s): utcSeconds = s
+            case .ambiguous(let earlier, let later):
+                switch spec.ambiguous {
+                case .earlier: utcSeconds = earlier
+                case .later: utcSeconds = later
+                case .reject: return .failure(.ambiguous)
+                }
+            case .gap(let shifted):
+                guard spec.nonexistent == .shift else { return .failure(.gap) }
+                utcSeconds = shifted
+            }
+        }
+        return .success(utcSeconds * 1_000_000 + Int64(micros))
+
+        func fraction() -> Int? {
+            var value = 0, count = 0
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                if count < 6 { value = value * 10 + Int(bytes[i] - 48) }
+                count += 1
+                i += 1
+            }
+            guard count > 0 else { return nil }
+            for _ in count..<max(count, 6) { value *= 10 }
+            return value
+        }
+
+        func parseOffset() -> Int? {
+            guard i < bytes.count else { return nil }
+            if bytes[i] == UInt8(ascii: "Z") || bytes[i] == UInt8(ascii: "z") { i += 1; return 0 }
+            guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else { return nil }
+            let sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = digits(2, 2), h <= 14 else { return nil }
+            var m = 0
+            if i < bytes.count, bytes[i] == UInt8(ascii: ":") { i += 1; guard let v = digits(2, 2) else { return nil }; m = v }
+            else if let v = digits(2, 2) { m = v }
+            guard m <= 59 else { return nil }
+            return sign * (h * 3600 + m * 60)
+        }
+    }
+}
+
+/// Local wall-clock time in an IANA zone → UTC, with DST transitions made explicit.
+struct LocalZone: Sendable {
+    let zone: TimeZone
+
+    enum Resolution: Equatable {
+        case unique(Int64)
+        /// The wall time happens twice (clocks turned back): both instants.
+        case ambiguous(earlier: Int64, later: Int64)
+        /// The wall time never happens (clocks jumped forward): the instant it would be if the
+        /// clock had not jumped, i.e. shifted forward by the gap.
+        case gap(shifted: Int64)
+    }
+
+    /// `wall` is the local time counted as seconds from 1970-01-01T00:00 local.
+    func resolve(wall: Int64) -> Resolution {
+        // The zone's offsets a day either side bracket any transition near `wall`.
+        let before = offset(at: wall - 86_400)
+        let after = offset(at: wall + 86_400)
+        let candidates = Set([before, after]).map { wall - Int64($0) }.filter { Int64(offset(at: $0)) == wall - $0 }.sorted()
+        switch candidates.count {
+        case 0: return .gap(shifted: wall - Int64(before))
+        case 1: return .unique(candidates[0])
+        default: return .ambiguous(earlier: candidates[0], later: candidates[1])
+        }
+    }
+
+    private func offset(at utc: Int64) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc))) }
+}
+
+/// Proleptic Gregorian calendar arithmetic, exact for years 1–9999.
+enum CivilDate {
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01.
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        // Day of year counted from March, so the leap day is last.
+        let y = month <= 2 ? year - 1 : year
+        let m = month <= 2 ? month + 9 : month - 3
+        return 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + day - 1 - 719_468
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// The offline half of every job: read the inputs, apply the mapping, check every rule, write
+/// rejects, and hand each mapped row to `sink`. Counts always balance:
+/// rows read = mapped + rejected + filtered.
+public struct MappingRun {
+    public struct Counts: Codable, Sendable, Equatable {
+        public var read = 0
+        public var mapped = 0
+        public var rejected = 0
+        public var filtered = 0
+        /// Values (integration) or events (ox) in the mapped rows.
+        public var values = 0
+        public var rejectsByRule: [String: Int] = [:]
+
+        mutating func add(_ other: Counts) {
+            read += other.read; mapped += other.mapped; rejected += other.rejected; filtered += other.filtered; values += other.values
+            for (rule, n) in other.rejectsByRule { rejectsByRule[rule, default: 0] += n }
+        }
+    }
+
+    public struct FileReport: Codable, Sendable {
+        public var file: String
+        public var counts: Counts
+    }
+
+    public struct Report: Codable, Sendable {
+        public var files: [FileReport] = []
+        public var total = Counts()
+        public var signals = 0
+        public var sensors = 0
+        public var beacons = 0
+        /// Set when `--max-rejects` stopped the run.
+        public var stoppedByRejectLimit: String?
+        public var rejectsFile: String?
+    }
+
+    public let mapping: Mapping
+    public let inputs: [InputFile]
+    public let rejects: RejectWriter
+    public var maxRejects: RejectLimit?
+    public private(set) var mapper: RowMapper
+
+    public init(mapping: Mapping, inputs: [InputFile], rejectDirectory: URL, maxRejects: RejectLimit? = nil) {
+        self.mapping = mapping
+        self.inputs = inputs
+        self.rejects = RejectWriter(directory: rejectDirectory)
+        self.maxRejects = maxRejects
+        self.mapper = RowMapper(mapping: mapping)
+    }
+
+    /// Runs through every input. Throws for an input that cannot be read at all; a bad row is a
+    /// reject, never an error.
+    public mutating func run(_ sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> Report {
+        var report = Report()
+        for input in inputs {
+            var reader = try makeReader(input)
+            try mapper.start(file: input, fieldNames: reader.fieldNames)
+            let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
+            var counts = Counts()
+            defer { report.files.append(FileReport(file: input.path, counts: counts)) }
+            while let outcome = try reader.next() {
+                counts.read += 1
+                switch outcome {
+                case .problem(let problem):
+                    try reject(Rejection(location: problem.location, column: problem.column, value: nil, rule: problem.rule, message: problem.message, raw: problem.raw),
+                               input: input, header: header, counts: &counts)
+                case .row(let row):
+                    switch mapper.map(row) {
+                    case .filtered: counts.filtered += 1
+                    case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
+                    case .mapped(let mapped):
+                        counts.mapped += 1
+                        counts.values += mapped.values.count + mapped.events.count
+                        try sink(mapped, mapper)
+                    }
+                }
+                if let limit = maxRejects {
+                    var total = report.total
+                    total.add(counts)
+                    if limit.exceeded(rejected: counts.rejected, read: counts.read, final: false)
+                        || limit.exceeded(rejected: total.rejected, read: total.read, final: false) {
+                        report.stoppedByRejectLimit = "more than \(limit) rows rejected (\(input.path) \(counts.rejected) of \(counts.read), all \(total.rejected) of \(total.read))"
+                        report.total = total
+                        return finish(report)
+                    }
+                }
+            }
+            report.total.add(counts)
+            if let limit = maxRejects, limit.exceeded(rejected: counts.rejected, read: counts.read, final: true) {
+                report.stoppedByRejectLimit = "more than \(limit) of the rows of \(input.path) rejected (\(counts.rejected) of \(counts.read))"
+                return finish(report)
+            }
+        }
+        if let limit = maxRejects, limit.exceeded(rejected: report.total.rejected, read: report.total.read, final: true) {
+            report.stoppedByRejectLimit = "more than \(limit) of all rows rejected (\(report.total.rejected) of \(report.total.read))"
+        }
+        return finish(report)
+    }
+
+    private func finish(_ report: Report) -> Report {
+        var report = report
+        report.signals = mapper.signals.count
+        report.sensors = mapper.sensors.count
+        report.beacons = mapper.beacons.count
+        if report.total.rejected > 0 { report.rejectsFile = rejects.logURL.path }
+        return report
+    }
+
+    private func reject(_ rejection: Rejection, input: InputFile, header: [UInt8]?, counts: inout Counts) throws {
+        counts.rejected += 1
+        counts.rejectsByRule[rejection.rule, default: 0] += 1
+        try rejects.write(rejection, input: input, header: header)
+    }
+
+    private func makeReader(_ input: InputFile) throws -> any RowReader {
+        switch mapping.source.format {
+        case .csv: try CSVReader(input: input, dialect: mapping.source.csv)
+        case .jsonl: try JSONLReader(source: input.open(), file: input.path, paths: mapping.referencedFields)
+        }
+    }
+}
+
+/// Writes CSV lines (RFC 4180 quoting) for reject files' headers.
+enum CSVWriter {
+    static func line(_ fields: [String], dialect: CSVDialect) -> [UInt8] {
+        let quote = Character(UnicodeScalar(dialect.quote))
+        let delimiter = Character(UnicodeScalar(dialect.delimiter))
+        return Array(fields.map { field in
+            field.contains(where: { $0 == quote || $0 == delimiter || $0 == "\n" || $0 == "\r" })
+                ? String(quote) + field.replacingOccurrences(of: String(quote), with: String([quote, quote])) + String(quote) : field
+        }.joined(separator: String(delimiter)).utf8)
+    }
+}

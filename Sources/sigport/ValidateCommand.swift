@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Sigport
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check every row of the inputs against the mapping and the APIs' documented rules, offline.",
+        discussion: """
+        Reads the inputs as the mapping says, and reports each row that breaks a rule: in
+        <run-dir>/rejects.jsonl (file, line, column, value, rule, message, raw row) and, per input,
+        in <run-dir>/rejects/<file> in the input's own format, ready to fix and feed again.
+        Nothing is sent anywhere.
+
+        Exit codes: 0 every row is valid; 1 rows were rejected; 2 the mapping file is invalid;
+        3 --max-rejects was exceeded; 4 an input cannot be read.
+
+        Example:
+          sigport validate --mapping Mappings/gateway-wide.yaml samples/gateway/
+        """)
+
+    @OptionGroup var options: MappingOptions
+
+    func run() async throws {
+        do {
+            let report = try Validation.run(options)
+            try options.writeReport(report)
+            if report.stoppedByRejectLimit != nil { throw ExitCode(SigportExitCode.rejectLimitExceeded.rawValue) }
+            if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
+            throw ExitCode(failure.exitCode.rawValue)
+        }
+    }
+}
+
+/// The mapping pass shared by `validate` and `plan`, with the summary they print.
+enum Validation {
+    static func run(_ options: MappingOptions, sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> MappingRun.Report {
+        let mapping = try options.loadMapping()
+        let inputs = try options.resolveInputs()
+        var run = MappingRun(mapping: mapping, inputs: inputs, rejectDirectory: URL(fileURLWithPath: options.runDir),
+                             maxRejects: options.maxRejects.flatMap(RejectLimit.init))
+        let report: MappingRun.Report
+        do { report = try run.run(sink) } catch let error as SigportError {
+            throw CommandFailure(exitCode: .inputUnreadable, message: "\(error)")
+        }
+        print(summary(report, target: mapping.target))
+        return report
+    }
+
+    static func summary(_ report: MappingRun.Report, target: Mapping.Target) -> String {
+        let t = report.total
+        var lines = ["rows read \(t.read) = mapped \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)"]
+        lines.append(target == .integration
+            ? "\(t.values) values for \(report.signals) signals"
+            : "\(t.values) events for \(report.sensors) sensors and \(report.beacons) beacons")
+        if report.files.count > 1 {
+            for file in report.files {
+                lines.append("  \(file.file): read \(file.counts.read), mapped \(file.counts.mapped), rejected \(file.counts.rejected), filtered \(file.counts.filtered)")
+            }
+        }
+        for (rule, n) in t.rejectsByRule.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            lines.append("  rejected by \(rule): \(n)")
+        }
+        if let file = report.rejectsFile { lines.append("rejects: \(file)") }
+        if let stop = report.stoppedByRejectLimit { lines.append("stopped: \(stop)") }
+        return lines.joined(separator: "\n")
+    }
+}
