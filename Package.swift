@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", .upToNextMinor(from: "5.8.0")),
         .package(url: "https://github.com/apple/swift-log", .upToNextMinor(from: "1.16.0")),
         .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "4.5.0")),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // libcsv has no pkg-config file: the module map links "csv" itself.
@@ -25,6 +26,12 @@ let package = Package(
             providers: [.apt(["libcsv-dev"])]
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // A C face (extern "C") on simdjson's DOM parser (libsimdjson-dev, installed by
+        // scripts/setup.sh), for the JSONL reader.
+        .target(
+            name: "CSimdjson",
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
         // The documented constants (regexes, limits, codes) and nothing else: the one thing the
         // emulator and the clients may share, so the emulator can still catch the clients' mistakes.
         .target(name: "SigportContract"),
@@ -34,8 +41,10 @@ let package = Package(
                 "SigportContract",
                 "CLibCSV",
                 "CZlib",
+                "CSimdjson",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -78,5 +87,6 @@ let package = Package(
             // Read through #filePath by the snapshot tests, not bundled.
             exclude: ["Snapshots"]
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

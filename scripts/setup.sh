@@ -3,7 +3,7 @@
 # packages sigport links against when they are missing, then nothing else. Idempotent.
 set -euo pipefail
 
-packages=(libcsv-dev libsqlite3-dev zlib1g-dev)
+packages=(libcsv-dev libsimdjson-dev libsqlite3-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

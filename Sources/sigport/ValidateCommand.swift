@@ -23,7 +23,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let report = try Validation.run(options)
+            let (report, _) = try Validation.run(options, mapping: try options.loadMapping())
             try options.writeReport(report)
             if report.stoppedByRejectLimit != nil { throw ExitCode(SigportExitCode.rejectLimitExceeded.rawValue) }
             if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
@@ -36,8 +36,8 @@ struct ValidateCommand: AsyncParsableCommand {
 
 /// The mapping pass shared by `validate` and `plan`, with the summary they print.
 enum Validation {
-    static func run(_ options: MappingOptions, sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> MappingRun.Report {
-        let mapping = try options.loadMapping()
+    static func run(_ options: MappingOptions, mapping: Mapping,
+                    sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> (MappingRun.Report, RowMapper) {
         let inputs = try options.resolveInputs()
         var run = MappingRun(mapping: mapping, inputs: inputs, rejectDirectory: URL(fileURLWithPath: options.runDir),
                              maxRejects: options.maxRejects.flatMap(RejectLimit.init))
@@ -46,7 +46,7 @@ enum Validation {
             throw CommandFailure(exitCode: .inputUnreadable, message: "\(error)")
         }
         print(summary(report, target: mapping.target))
-        return report
+        return (report, run.mapper)
     }
 
     static func summary(_ report: MappingRun.Report, target: Mapping.Target) -> String {

@@ -1,0 +1,84 @@
+// A small C face on simdjson's DOM API, for Swift: one parser per reader, one JSON document
+// (one JSONL line) at a time, values looked up by RFC 6901 JSON pointer.
+#ifndef CSIMDJSON_H
+#define CSIMDJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An opaque simdjson DOM parser with the last document it parsed.
+typedef struct csj_parser csj_parser;
+
+/// What a lookup found.
+typedef enum csj_type {
+    CSJ_MISSING = 0,   ///< the pointer leads nowhere (no such key, index out of range, through a scalar)
+    CSJ_NULL = 1,
+    CSJ_BOOL = 2,
+    CSJ_NUMBER = 3,
+    CSJ_STRING = 4,
+    CSJ_CONTAINER = 5  ///< an object or an array
+} csj_type;
+
+/// A looked-up value. Only the fields of its type are set.
+typedef struct csj_value {
+    csj_type type;
+    /// CSJ_BOOL: 0 or 1.
+    int boolean;
+    /// CSJ_NUMBER: 1 if the JSON number was written as an integer that fits int64 or uint64.
+    int is_integer;
+    /// CSJ_NUMBER: 1 if `int64` holds the exact value.
+    int fits_int64;
+    /// CSJ_NUMBER: the value as a double (rounded for integers beyond 2^53).
+    double number;
+    int64_t int64;
+    /// CSJ_STRING: the unescaped UTF-8 bytes, in the parser's memory: valid until the next
+    /// csj_parse or csj_parser_destroy. May contain NUL bytes.
+    const char *string;
+    size_t length;
+} csj_value;
+
+/// The bytes of readable slack a buffer must have after the document's end (SIMDJSON_PADDING).
+size_t csj_padding(void);
+
+/// A new parser, or NULL when out of memory.
+csj_parser *csj_parser_create(void);
+void csj_parser_destroy(csj_parser *parser);
+
+/// Parses one JSON document, `buf[0..<len]`. The caller guarantees that `csj_padding()` bytes
+/// after `buf + len` are readable (their contents do not matter); the input is not copied.
+/// Returns 0 on success, otherwise a simdjson error code (see csj_error_message). The previous
+/// document, and every string pointer into it, is invalid after this call.
+/// simdjson refuses integers beyond uint64 (NUMBER_ERROR); then the line is parsed again from a
+/// copy in which every integer literal of 20+ digits has ".0" appended, so that it reads as a
+/// double (is_integer 0). Other errors, and a retry that fails, return the first error.
+int csj_parse(csj_parser *parser, const char *buf, size_t len);
+
+/// The last successfully parsed document's root type (CSJ_CONTAINER for objects and arrays).
+/// `is_object` is set to 1 when the root is an object.
+csj_type csj_root_type(csj_parser *parser, int *is_object);
+
+/// Looks up `pointer[0..<len]` (an RFC 6901 JSON pointer, "" for the root, "/a/0/b" below it)
+/// in the last successfully parsed document. Anything that does not lead to a value (no such
+/// key, index out of range, a key on an array, a step through a scalar, a malformed pointer)
+/// is CSJ_MISSING.
+csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_value *out);
+
+/// simdjson's text for an error code; a static string.
+const char *csj_error_message(int code);
+
+/// The simdjson error codes callers tell apart (the values of simdjson::error_code).
+enum {
+    CSJ_OK = 0,
+    CSJ_ERROR_MEMALLOC = 2,
+    CSJ_ERROR_UTF8 = 10
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,53 @@
+/// The JSON text sigport writes on the upload path, byte by byte: exact sizes are known before
+/// anything is encoded, so requests are packed full without encoding twice.
+enum JSONText {
+    /// A number in its shortest exact form: whole numbers without a fraction (`42`), others as the
+    /// shortest text that reads back as the same Double (`21.5`, `1e-07`). JSON has no NaN or
+    /// Infinity; callers never pass them (validation rejects them).
+    static func number(_ value: Double) -> String {
+        if value.rounded() == value, abs(value) < 9.007_199_254_740_992e15 {
+            return value == 0 ? "0" : String(Int64(value))
+        }
+        return String(value)
+    }
+
+    /// RFC 3339 in UTC with as many fraction digits as the value needs (none, 3 or 6):
+    /// `2024-03-01T00:00:00Z`, `…00.250Z`, `…00.000001Z`.
+    static func time(microseconds: Int64) -> String {
+        let seconds = floorDivide(microseconds, 1_000_000)
+        let micros = Int(microseconds - seconds * 1_000_000)
+        let days = floorDivide(seconds, 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = CivilDate.date(days: Int(days))
+        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        if micros != 0 { text += micros % 1000 == 0 ? "." + pad(micros / 1000, 3) : "." + pad(micros, 6) }
+        return text + "Z"
+    }
+
+    /// A JSON string literal, quotes included (RFC 8259 escapes; non-ASCII kept as UTF-8).
+    static func string(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+}

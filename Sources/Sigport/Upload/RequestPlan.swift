@@ -1,0 +1,26 @@
+/// What an upload sends: requests and their bodies' sizes, per method. Built by the same
+/// builders that make the real bodies, so `sigport plan` predicts exactly what `import` sends.
+public struct RequestPlan: Codable, Sendable {
+    public struct Method: Codable, Sendable {
+        public var requests = 0
+        public var bytes = 0
+        public var largest = 0
+
+        mutating func add(_ size: Int) {
+            requests += 1
+            bytes += size
+            largest = max(largest, size)
+        }
+    }
+
+    public var limit: Int
+    public var byMethod: [String: Method] = [:]
+
+    public var requests: Int { byMethod.values.reduce(0) { $0 + $1.requests } }
+    public var bytes: Int { byMethod.values.reduce(0) { $0 + $1.bytes } }
+
+    /// Mean bytes per request over the limit: how full requests are packed.
+    public var meanFill: Double { requests == 0 ? 0 : Double(bytes) / Double(requests) / Double(limit) }
+
+    mutating func add(_ method: String, size: Int) { byMethod[method, default: Method()].add(size) }
+}

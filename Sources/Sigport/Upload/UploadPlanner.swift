@@ -1,0 +1,75 @@
+import SigportContract
+
+/// Packs mapped rows into request bodies the way an import sends them, and counts what it
+/// would send: `sigport plan` runs it without a network.
+public struct UploadPlanner {
+    public let mapping: Mapping
+    public let limit: Int
+    public private(set) var plan: RequestPlan
+    private var frame: InsertFrameBuilder
+    private var events: OxEventBatchBuilder
+    /// Entity ids are unknown until the entities are created; every id is 16 digits, so a
+    /// placeholder of that width gives exact sizes.
+    private static let placeholderID: Int64 = 1_000_000_000_000_000
+    private static let placeholderIntegration = "00000000000000000000"
+    private var nextID = 1
+    public private(set) var rowsTooLarge = 0
+
+    public init(mapping: Mapping, limit: Int = IntegrationContract.maxRequestBytes) {
+        self.mapping = mapping
+        self.limit = limit
+        plan = RequestPlan(limit: limit)
+        frame = InsertFrameBuilder(integration: Self.placeholderIntegration, requestID: 1, limit: limit)
+        events = OxEventBatchBuilder(limit: limit)
+    }
+
+    public mutating func add(_ row: MappedRow, signals: [SignalDefinition]) {
+        switch mapping.target {
+        case .integration:
+            let values = row.values.map { (signals[$0.signal].inputID, $0.value) }
+            if frame.add(time: row.time, values: values) { return }
+            flushFrame()
+            if !frame.add(time: row.time, values: values) { rowsTooLarge += 1 }
+        case .ox:
+            for event in row.events {
+                let entry = OxEventBatchBuilder.event(org: Self.placeholderID, sensor: Self.placeholderID,
+                                                      beacon: event.beacon.map { _ in Self.placeholderID }, type: event.eventType,
+                                                      reading: event.reading, timestampMilliseconds: Self.floorMilliseconds(row.time))
+                if events.add(entry) { continue }
+                plan.add("POST /event", size: events.bytes)
+                events = OxEventBatchBuilder(limit: limit)
+                if !events.add(entry) { rowsTooLarge += 1 }
+            }
+        }
+    }
+
+    /// Microseconds to the whole milliseconds `event_timestamp` holds (towards the past).
+    static func floorMilliseconds(_ micros: Int64) -> Int64 { micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000) }
+
+    private mutating func flushFrame() {
+        guard !frame.isEmpty else { return }
+        plan.add("integration.insert", size: frame.bytes)
+        nextID += 1
+        frame = InsertFrameBuilder(integration: Self.placeholderIntegration, requestID: nextID, limit: limit)
+    }
+
+    /// Closes the last bodies and adds the requests that create metadata and entities.
+    /// The token fetch is counted too: it is paced like any request (OAuth; Basic auth needs none).
+    public mutating func finish(signals: [SignalDefinition], sensors: [EntityDefinition], beacons: [EntityDefinition]) -> RequestPlan {
+        switch mapping.target {
+        case .integration:
+            flushFrame()
+            for body in SaveSignalsBodies.make(signals, integration: Self.placeholderIntegration, limit: limit, firstID: nextID) {
+                plan.add("integration.saveSignals", size: body.count)
+            }
+            plan.add("oauth/token", size: 0)
+        case .ox:
+            if !events.isEmpty { plan.add("POST /event", size: events.bytes) }
+            for (method, entities) in [("POST /sensor", sensors), ("POST /beacon", beacons)] {
+                for body in OxEntityBodies.make(entities, org: Self.placeholderID, limit: limit) { plan.add(method, size: body.count) }
+            }
+            plan.add("GET /client/token", size: 0)
+        }
+        return plan
+    }
+}
