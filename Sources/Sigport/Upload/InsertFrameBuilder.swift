@@ -51,6 +51,7 @@ struct InsertFrameBuilder {
             let present = Set(values.map(\.inputID))
             for id in inputIDs where !present.contains(id) { delta += 5 } // ",null" or "null,"
         }
+        var newSeries = 0
         for (id, value) in values {
             let text = JSONText.number(value).utf8.count
             if let s = seriesIndex[id] {
@@ -62,7 +63,8 @@ struct InsertFrameBuilder {
             } else {
                 // `"id":[null,…,value]`, after a comma if other series exist.
                 let slots = existing == nil ? times.count + 1 : times.count
-                delta += (inputIDs.isEmpty ? 0 : 1) + JSONText.string(id).utf8.count + 3 + (slots - 1) * 5 + text
+                delta += (inputIDs.count + newSeries == 0 ? 0 : 1) + JSONText.string(id).utf8.count + 3 + (slots - 1) * 5 + text
+                newSeries += 1
             }
         }
         guard bytes + delta <= limit else { return false }

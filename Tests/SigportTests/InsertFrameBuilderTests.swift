@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import Sigport
+
+@Suite("request bodies: exact sizes, packed full, valid JSON")
+struct InsertFrameBuilderTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
+    }
+
+    /// Rows with random times (some repeated), random subsets of signals, awkward numbers.
+    static func rows(seed: UInt64, count: Int) -> [(Int64, [(String, Double)])] {
+        var g = Generator(state: seed)
+        let ids = ["a", "site/gw-1/temp", "x:y.z#1", "long-" + String(repeating: "q", count: 100)]
+        let numbers: [Double] = [0, -0.0, 1, -1.5, 21.25, 1e-7, 123456789.125, 1e300, -2.5e-300, 0.1 + 0.2, 9007199254740993]
+        var time: Int64 = 1_709_251_200_000_000
+        return (0..<count).map { _ in
+            if Int.random(in: 0..<4, using: &g) > 0 { time += Int64.random(in: 1...90_000_000, using: &g) }
+            let n = Int.random(in: 1...ids.count, using: &g)
+            return (time, (0..<n).map { _ in (ids.randomElement(using: &g)!, numbers.randomElement(using: &g)! * Double(Int.random(in: 1...3, using: &g))) })
+        }
+    }
+
+    @Test("the size known while building is the size encoded, and the body is valid JSON with the values", arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func exactSize(seed: UInt64) throws {
+        var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 12, limit: 1 << 30)
+        var expected: [String: [Int64: Double]] = [:]
+        for (time, values) in Self.rows(seed: seed, count: 300) {
+            let added = builder.add(time: time, values: values)
+            #expect(added)
+            for (id, value) in values { expected[id, default: [:]][time] = value }
+            #expect(builder.encode().count == builder.bytes)
+        }
+        // JSONDecoder, not JSONSerialization: the latter rounds some decimals wrongly on Linux.
+        struct Body: Decodable {
+            struct Params: Decodable { let data: Frame }
+            struct Frame: Decodable { let times: [String]; let series: [String: [Double?]] }
+            let params: Params
+        }
+        let frame = try JSONDecoder().decode(Body.self, from: Data(builder.encode())).params.data
+        let times = frame.times
+        let series = frame.series
+        #expect(Set(times).count == times.count, "times are unique")
+        for (id, byTime) in expected {
+            let column = try #require(series[id])
+            #expect(column.count == times.count)
+        let parser = TimestampParser(TimestampSpec(field: "t", format: .iso8601, timeZone: nil, ambiguous: .reject, nonexistent: .reject))
+            for (i, text) in times.enumerated() {
+                let micros = try parser.microseconds(.text(text)).get()
+                #expect(column[i] == byTime[micros], "\(id) at \(text)")
+            }
+        }
+    }
+
+    @Test("requests are packed to the limit and never over it")
+    func packing() {
+        let limit = 64 * 1024
+        var frames: [Int] = []
+        var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: limit)
+        var total = 0
+        for (i, (time, values)) in Self.rows(seed: 9, count: 20_000).enumerated() {
+            if !builder.add(time: time, values: values) {
+                frames.append(builder.bytes)
+                total += builder.bytes
+                builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: i, limit: limit)
+                let added = builder.add(time: time, values: values)
+                #expect(added)
+            }
+        }
+        #expect(frames.allSatisfy { $0 <= limit })
+        #expect(frames.dropLast().allSatisfy { $0 > limit - 1024 }, "every full frame is within one row of the limit")
+        #expect(frames.count <= Int((Double(total) / Double(limit) * 1.02).rounded(.up)))
+    }
+
+    @Test("a row too large for an empty request does not fit")
+    func tooLarge() {
+        var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 200)
+        let added = builder.add(time: 0, values: [(String(repeating: "x", count: 128), 1)])
+        #expect(!added)
+        #expect(builder.isEmpty)
+        #expect(builder.encode().count == builder.bytes)
+    }
+
+    @Test("numbers and times in their shortest exact forms")
+    func text() {
+        #expect(JSONText.number(42) == "42")
+        #expect(JSONText.number(-0.0) == "0")
+        #expect(JSONText.number(21.5) == "21.5")
+        #expect(Double(JSONText.number(0.1 + 0.2)) == 0.1 + 0.2)
+        #expect(JSONText.time(microseconds: 0) == "1970-01-01T00:00:00Z")
+        #expect(JSONText.time(microseconds: 1_709_251_200_250_000) == "2024-03-01T00:00:00.250Z")
+        #expect(JSONText.time(microseconds: 1_709_251_200_000_001) == "2024-03-01T00:00:00.000001Z")
+        #expect(JSONText.time(microseconds: -1) == "1969-12-31T23:59:59.999999Z")
+        #expect(JSONText.string("a\"b\\c\n\u{1}°") == "\"a\\\"b\\\\c\\n\\u0001°\"")
+    }
+}
