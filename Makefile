@@ -5,7 +5,7 @@ SWIFT ?= swift
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup build demo test conformance-env clean
+.PHONY: setup build demo test bench conformance-env clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,14 @@ conformance-env: $(PYTHON)
 
 test: setup conformance-env
 	SIGPORT_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test
+
+# Release build, generated inputs (BENCH_SIZE=100M by default, 1G for the memory check), baselines
+# measured in the same run; the table goes to bench/results.md.
+bench: setup
+	@command -v mlr >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq miller; }
+	$(SWIFT) build -c release --product sigport
+	$(SWIFT) build -c release --product SigportBench
+	.build/release/SigportBench
 
 clean:
 	rm -rf .build $(VENV)

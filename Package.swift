@@ -67,6 +67,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: whole-process scenarios on generated inputs (release build).
+        .executableTarget(name: "SigportBench", path: "Benchmarks/SigportBench"),
         .testTarget(
             name: "SigportEmulatorTests",
             dependencies: [
