@@ -49,6 +49,8 @@ enum SigportExitCode: Int32 {
     case mappingInvalid = 2
     case rejectLimitExceeded = 3
     case inputUnreadable = 4
+    case partial = 5
+    case apiFailed = 6
 }
 
 /// A failure that ends a command with its own exit code and a message on standard error.

@@ -9,6 +9,8 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
     /// Whether an answer came back yet. The first request opens a connection, so it reaches the
     /// server later after leaving than warm ones do; the slot after it counts from its answer.
     private var warm = false
+    /// Time spent waiting for slots: how much of a run the pace, not sigport, decided.
+    public private(set) var waited: Duration = .zero
 
     public init(interval: Duration, clock: C) {
         self.interval = interval
@@ -35,7 +37,10 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
         let now = clock.now
         let slot = next.map { max($0, now) } ?? now
         next = slot.advanced(by: interval)
-        if slot > now { try await clock.sleep(until: slot, tolerance: nil) }
+        if slot > now {
+            waited += now.duration(to: slot)
+            try await clock.sleep(until: slot, tolerance: nil)
+        }
     }
 }
 

@@ -54,7 +54,7 @@ public struct MappingRun {
     public mutating func run(_ sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> Report {
         var report = Report()
         for input in inputs {
-            var reader = try makeReader(input)
+            var reader = try mapping.reader(for: input)
             try mapper.start(file: input, fieldNames: reader.fieldNames)
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
             var counts = Counts()
@@ -113,10 +113,14 @@ public struct MappingRun {
         try rejects.write(rejection, input: input, header: header)
     }
 
-    private func makeReader(_ input: InputFile) throws -> any RowReader {
-        switch mapping.source.format {
-        case .csv: try CSVReader(input: input, dialect: mapping.source.csv)
-        case .jsonl: try JSONLReader(source: input.open(), file: input.path, paths: mapping.referencedFields)
+}
+
+extension Mapping {
+    /// A reader for one input in the mapping's format.
+    public func reader(for input: InputFile) throws -> any RowReader {
+        switch source.format {
+        case .csv: try CSVReader(input: input, dialect: source.csv)
+        case .jsonl: try JSONLReader(source: input.open(), file: input.path, paths: referencedFields)
         }
     }
 }

@@ -31,6 +31,7 @@ public struct IntegrationClient: Sendable {
         let envelope = RPCRequestEnvelope(method: method, params: params)
         let body = try JSONEncoder().encode(envelope)
         let reply = try await post(ByteBuffer(bytes: body), method: method)
+        guard reply.status == 200 else { throw SigportError(.rejectedByServer, "\(method) got HTTP \(reply.status).", cause: BodyExcerpt(reply.body)) }
         do {
             let decoded = try JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(reply.body.readableBytesView))
             if let error = decoded.error { throw Self.rejected(method, error) }
@@ -41,6 +42,23 @@ public struct IntegrationClient: Sendable {
         } catch {
             throw SigportError(.unexpectedResponse, "\(method) answered with a body sigport cannot read.", cause: error)
         }
+    }
+
+    /// The answer to a prepared request: the HTTP status, and the JSON-RPC result or error.
+    public struct Answer<R: Decodable & Sendable>: Sendable {
+        public let status: Int
+        public let result: R?
+        public let error: RPCErrorObject?
+        public let retryAfter: Duration?
+    }
+
+    /// Sends a body built elsewhere (the upload path's byte-exact builders) and reads the answer;
+    /// HTTP errors come back as a status, for the caller's retry policy to judge.
+    public func send<R: Decodable & Sendable>(_ body: [UInt8], method: String, as: R.Type) async throws -> Answer<R> {
+        let reply = try await post(ByteBuffer(bytes: body), method: method)
+        let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(reply.body.readableBytesView))
+        return Answer(status: reply.status, result: envelope?.result, error: envelope?.error,
+                      retryAfter: RetryAfter.delay(reply.headers.first(name: "Retry-After")))
     }
 
     /// Sends a prepared JSON-RPC body (paced, authenticated), renewing an OAuth token once on 401.
@@ -59,9 +77,6 @@ public struct IntegrationClient: Sendable {
             if reply.status == 401 || reply.status == 403 {
                 throw SigportError(.unauthorized, "The integration API refused the credentials of integration \(credentials.integration) (HTTP \(reply.status)).",
                                    hint: "Check the client ID and secret (or password) in the credentials file.")
-            }
-            if reply.status != 200 && reply.status != 204 {
-                throw SigportError(.rejectedByServer, "\(method) got HTTP \(reply.status).", cause: BodyExcerpt(reply.body))
             }
             return reply
         }
@@ -115,11 +130,11 @@ struct RPCResponseEnvelope<R: Decodable>: Decodable {
     let error: RPCErrorObject?
 }
 
-struct RPCErrorObject: Decodable, Sendable {
-    struct ErrorData: Decodable, Sendable { let params: [String: [String]]? }
-    let code: Int
-    let message: String
-    let data: ErrorData?
+public struct RPCErrorObject: Decodable, Sendable {
+    public struct ErrorData: Decodable, Sendable { public let params: [String: [String]]? }
+    public let code: Int
+    public let message: String
+    public let data: ErrorData?
 }
 
 /// The start of an answer body, for error causes (server answers hold no secrets of ours).

@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import GRDB
+
+extension Checkpoint {
+    /// What identifies an input's content: size, modification time and a hash of its first and
+    /// last MiB (hashing a whole 2 GB file would cost seconds on every resume).
+    public struct Fingerprint: Sendable, Equatable {
+        public var size: Int64
+        public var modifiedAt: Date
+        public var hash: String
+
+        public static func of(_ input: InputFile) throws -> Fingerprint {
+            guard !input.isStandardInput else {
+                throw SigportError(.invalidArgument, "An import cannot read standard input.",
+                                   hint: "Save it to a file first: a resumable run must be able to read its input again.")
+            }
+            let attributes = try FileManager.default.attributesOfItem(atPath: input.path)
+            let size = Int64((attributes[.size] as? NSNumber)?.int64Value ?? 0)
+            let modified = (attributes[.modificationDate] as? Date) ?? .distantPast
+            guard let handle = FileHandle(forReadingAtPath: input.path) else {
+                throw SigportError(.invalidArgument, "Cannot open \(input.path).")
+            }
+            defer { try? handle.close() }
+            var hasher = SHA256()
+            hasher.update(data: withUnsafeBytes(of: size.littleEndian) { Data($0) })
+            hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+            if size > 2 << 20 {
+                try handle.seek(toOffset: UInt64(size - (1 << 20)))
+                hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+            }
+            return Fingerprint(size: size, modifiedAt: modified, hash: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        }
+    }
+
+    public static func hash(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Starts a run or resumes one. Refuses, saying what changed, when the mapping or an input is
+    /// not what the run started with: resuming then would mix two different loads.
+    public func begin(mappingText: String, target: String, inputs: [(InputFile, Fingerprint)]) throws -> (resumed: Bool, inputs: [InputRecord]) {
+        let hash = Self.hash(mappingText)
+        return try queue.write { db in
+            if let run = try RunRecord.fetchOne(db) {
+                guard run.mappingHash == hash else {
+                    throw SigportError(.invalidArgument, "The mapping file changed since this run started.",
+                                       hint: "Resume with the mapping it started with, or start afresh with another --run-dir.")
+                }
+                let known = try InputRecord.order(Column("position")).fetchAll(db)
+                guard known.map(\.path) == inputs.map(\.0.path) else {
+                    throw SigportError(.invalidArgument, "The inputs are not the ones this run started with (\(known.map(\.path).joined(separator: ", "))).",
+                                       hint: "Resume with the same inputs, or start afresh with another --run-dir.")
+                }
+                for (record, (input, print)) in zip(known, inputs) {
+                    if record.size != print.size || record.fingerprint != print.hash {
+                        let how = print.size > record.size ? "grew from \(record.size) to \(print.size) bytes" : print.size < record.size ? "shrank from \(record.size) to \(print.size) bytes" : "has other content"
+                        throw SigportError(.invalidArgument, "\(input.path) \(how) since this run started.",
+                                           hint: "Restore the file to resume, or load the new content as a new run with another --run-dir (inserts overwrite, so re-sending is safe).")
+                    }
+                }
+                return (true, known)
+            }
+            try RunRecord(mappingHash: hash, target: target, startedAt: Date()).insert(db)
+            var records: [InputRecord] = []
+            for (position, (input, print)) in inputs.enumerated() {
+                let record = InputRecord(path: input.path, position: position, size: print.size, modifiedAt: print.modifiedAt, fingerprint: print.hash)
+                try record.insert(db)
+                records.append(record)
+            }
+            return (false, records)
+        }
+    }
+
+    public func lastRequestAt() throws -> Date? { try queue.read { try RunRecord.fetchOne($0)?.lastRequestAt } }
+
+    public func noteRequest(at date: Date = Date()) throws {
+        try queue.write { try $0.execute(sql: "UPDATE run SET lastRequestAt = ?", arguments: [date]) }
+    }
+
+    /// Records a request about to leave, so a crash before its answer leaves it `sent`.
+    public func chunkSent(input: String, method: String, rows: Range<Int>, bytes: Int) throws -> Int64 {
+        try queue.write { db in
+            var chunk = ChunkRecord(input: input, method: method, state: .sent, firstRow: rows.lowerBound, endRow: rows.upperBound, bytes: bytes)
+            try chunk.insert(db)
+            return chunk.id!
+        }
+    }
+
+    public struct Progress: Sendable {
+        public var rowsDone: Int
+        public var byteOffsetDone: Int64
+        public var mapped = 0
+        public var rejected = 0
+        public var filtered = 0
+        public var values = 0
+        public var finished = false
+    }
+
+    /// In one transaction: the request acknowledged (if any), the input's progress, the rows
+    /// rejected in its range and the signal ids the server returned.
+    public func acknowledge(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], signals: [SignalIDRecord]) throws {
+        try queue.write { db in
+            if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
+            try db.execute(sql: """
+                UPDATE input SET rowsDone = ?, byteOffsetDone = ?, mapped = mapped + ?, rejected = rejected + ?,
+                  filtered = filtered + ?, "values" = "values" + ?, finished = ? WHERE path = ?
+                """, arguments: [progress.rowsDone, progress.byteOffsetDone, progress.mapped, progress.rejected,
+                                 progress.filtered, progress.values, progress.finished, input])
+            for reject in rejects { try reject.insert(db, onConflict: .ignore) }
+            for signal in signals { try signal.save(db) }
+        }
+    }
+
+    public func signalIDs() throws -> [String: SignalIDRecord] {
+        try queue.read { db in Dictionary(uniqueKeysWithValues: try SignalIDRecord.fetchAll(db).map { ($0.inputID, $0) }) }
+    }
+
+    public func saveSignals(_ records: [SignalIDRecord]) throws {
+        try queue.write { db in for record in records { try record.save(db) } }
+    }
+
+    public func inputs() throws -> [InputRecord] { try queue.read { try InputRecord.order(Column("position")).fetchAll($0) } }
+
+    public func rejects() throws -> [RejectRecord] { try queue.read { try RejectRecord.order(Column("input"), Column("line")).fetchAll($0) } }
+
+    public struct ChunkCounts: Sendable, Codable {
+        public var byState: [String: Int]
+        public var bytes: Int
+    }
+
+    public func chunkCounts() throws -> ChunkCounts {
+        try queue.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(bytes) AS b FROM chunk GROUP BY state")
+            return ChunkCounts(byState: Dictionary(uniqueKeysWithValues: rows.map { ($0["state"] as String, $0["n"] as Int) }),
+                               bytes: rows.reduce(0) { $0 + (($1["b"] as Int?) ?? 0) })
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+
+/// The resumable record of an import: what was started with what, how far each input got, each
+/// request's state, the ids the server gave, and the rows rejected so far. SQLite through GRDB
+/// in WAL mode, one file per run directory; all access goes through this one `Sendable` type.
+///
+/// Invariant that makes a resume exact: a request is marked acknowledged in the same transaction
+/// that advances its input's progress and records its rejects, so after a crash the checkpoint
+/// says either "this range was done" or "this range was not", never half.
+public final class Checkpoint: Sendable {
+    let queue: DatabaseQueue
+    public let path: String
+
+    public init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("checkpoint.sqlite").path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw SigportError(.invalidArgument, "The checkpoint \(path) cannot be opened.",
+                               hint: "If it is damaged, move the run directory aside and start the import again (inserts are idempotent, nothing is duplicated).",
+                               cause: error)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "run") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("mappingHash", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                /// When the last request left: a resumed run keeps the pace.
+                t.column("lastRequestAt", .datetime)
+            }
+            try db.create(table: "input") { t in
+                t.primaryKey("path", .text)
+                t.column("position", .integer).notNull().unique()
+                t.column("size", .integer).notNull()
+                t.column("modifiedAt", .datetime).notNull()
+                t.column("fingerprint", .text).notNull()
+                /// Rows of this input whose fate is recorded (sent and acknowledged, rejected or filtered).
+                t.column("rowsDone", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("byteOffsetDone", .integer).notNull().defaults(to: 0)
+                t.column("mapped", .integer).notNull().defaults(to: 0)
+                t.column("rejected", .integer).notNull().defaults(to: 0)
+                t.column("filtered", .integer).notNull().defaults(to: 0)
+                t.column("values", .integer).notNull().defaults(to: 0)
+                t.column("finished", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "chunk") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("input", .text).notNull().references("input", onDelete: .cascade)
+                t.column("method", .text).notNull()
+                t.column("state", .text).notNull().check { ["built", "sent", "acknowledged", "inDoubt"].contains($0) }
+                t.column("firstRow", .integer).notNull()
+                t.column("endRow", .integer).notNull()
+                t.column("bytes", .integer).notNull().check { $0 >= 0 }
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.check(sql: "endRow >= firstRow")
+            }
+            try db.create(table: "signalID") { t in
+                t.primaryKey("inputID", .text)
+                t.column("signalID", .text).notNull()
+                /// The save view last sent, so a resumed run saves only what changed.
+                t.column("saveView", .text).notNull()
+            }
+            try db.create(table: "reject") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("input", .text).notNull()
+                t.column("line", .integer).notNull()
+                t.column("column", .text)
+                t.column("value", .text)
+                t.column("rule", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("raw", .blob).notNull()
+                t.uniqueKey(["input", "line"])
+            }
+        }
+        return migrator
+    }
+}
+
+public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "run"
+    public var id = 1
+    public var mappingHash: String
+    public var target: String
+    public var startedAt: Date
+    public var lastRequestAt: Date?
+}
+
+public struct InputRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "input"
+    public var path: String
+    public var position: Int
+    public var size: Int64
+    public var modifiedAt: Date
+    public var fingerprint: String
+    public var rowsDone: Int = 0
+    public var byteOffsetDone: Int64 = 0
+    public var mapped = 0
+    public var rejected = 0
+    public var filtered = 0
+    public var values = 0
+    public var finished = false
+}
+
+public struct ChunkRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "chunk"
+    public enum State: String, Codable, Sendable { case built, sent, acknowledged, inDoubt }
+    public var id: Int64?
+    public var input: String
+    public var method: String
+    public var state: State
+    public var firstRow: Int
+    public var endRow: Int
+    public var bytes: Int
+    public var attempts = 0
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct SignalIDRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "signalID"
+    public var inputID: String
+    public var signalID: String
+    public var saveView: String
+}
+
+public struct RejectRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "reject"
+    public var input: String
+    public var line: Int
+    public var column: String?
+    public var value: String?
+    public var rule: String
+    public var message: String
+    public var raw: Data
+}

@@ -1,0 +1,302 @@
+import Foundation
+import SigportContract
+
+/// `sigport import` for the integration API: reads, maps and validates the inputs, packs values
+/// into `integration.insert` requests under the size limit, saves signal metadata first, sends at
+/// the documented pace with retries, and records everything in the checkpoint so that a killed
+/// run resumes with nothing lost and nothing sent twice.
+public final class Importer {
+    public struct Options: Sendable {
+        public var runDirectory: URL
+        public var maxRequestBytes = IntegrationContract.maxRequestBytes
+        public var maxRejects: RejectLimit?
+        /// Stop cleanly after this many requests (a quota), resumable.
+        public var maxRequests: Int?
+        /// Stop cleanly at this time (a maintenance window), resumable.
+        public var deadline: Date?
+        public var maxAttempts = 8
+
+        public init(runDirectory: URL) { self.runDirectory = runDirectory }
+    }
+
+    public struct Report: Codable, Sendable {
+        public var total = MappingRun.Counts()
+        public var files: [MappingRun.FileReport] = []
+        public var signals = 0
+        public var requests = RequestPlan(limit: 0)
+        public var httpStatuses: [String: Int] = [:]
+        public var retries = 0
+        public var secondsWaitingOnPace = 0.0
+        public var secondsRetrying = 0.0
+        public var seconds = 0.0
+        public var resumed = false
+        /// Why the run stopped before the end (budget, deadline, reject limit), if it did.
+        public var stopped: String?
+        public var rejectsFile: String?
+    }
+
+    public enum Event: Sendable {
+        case resumed(rowsDone: Int)
+        case sent(method: String, bytes: Int, rows: Int, requestsSoFar: Int)
+        case retry(method: String, attempt: Int, reason: String)
+    }
+
+    let mapping: Mapping
+    let inputs: [InputFile]
+    let client: IntegrationClient
+    let options: Options
+    let checkpoint: Checkpoint
+    let onEvent: @Sendable (Event) -> Void
+    private var mapper: RowMapper
+    private var report = Report()
+    private var savedSignals: [String: SignalIDRecord] = [:]
+    private var nextRequestID = 1
+
+    public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
+                onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws {
+        guard mapping.target == .integration else {
+            throw SigportError(.invalidArgument, "This mapping targets the ox API; sigport import loads the integration API so far.",
+                               hint: "Use a mapping with target: integration (ox imports are planned, see `sigport plan`).")
+        }
+        self.mapping = mapping
+        self.inputs = inputs
+        self.client = client
+        self.options = options
+        self.checkpoint = try Checkpoint(directory: options.runDirectory)
+        self.onEvent = onEvent
+        self.mapper = RowMapper(mapping: mapping)
+        report.requests = RequestPlan(limit: options.maxRequestBytes)
+    }
+
+    struct Stop: Error { let reason: String }
+
+    public func run() async throws -> Report {
+        let started = ContinuousClock.now
+        let prints = try inputs.map { ($0, try Checkpoint.Fingerprint.of($0)) }
+        let (resumed, records) = try checkpoint.begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: prints)
+        report.resumed = resumed
+        savedSignals = try checkpoint.signalIDs()
+        // Keep the pace across restarts: the first request waits for the interval since the last one.
+        if let last = try checkpoint.lastRequestAt() {
+            let since = Date().timeIntervalSince(last)
+            let interval = Double(client.pacer.interval.components.seconds) + Double(client.pacer.interval.components.attoseconds) / 1e18
+            if since < interval { await client.pacer.pause(for: .milliseconds(Int64((interval - since) * 1000))) }
+        }
+        if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
+        do {
+            for (input, record) in zip(inputs, records) where !record.finished {
+                try await load(input, from: record)
+            }
+        } catch let stop as Stop {
+            report.stopped = stop.reason
+        }
+        let final = try checkpoint.inputs()
+        report.files = final.map { MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values)) }
+        for file in report.files { report.total.add(file.counts) }
+        report.total.rejectsByRule = try Dictionary(checkpoint.rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
+        report.signals = try checkpoint.signalIDs().count
+        report.secondsWaitingOnPace = Double(await client.pacer.waited.components.seconds) + Double(await client.pacer.waited.components.attoseconds) / 1e18
+        report.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18
+        if report.total.rejected > 0 { report.rejectsFile = try writeRejects() }
+        return report
+    }
+
+    /// One input: skip what the checkpoint says is done, then map, pack and send the rest.
+    private func load(_ input: InputFile, from record: InputRecord) async throws {
+        var reader: any RowReader = try mapping.reader(for: input)
+        try mapper.start(file: input, fieldNames: reader.fieldNames)
+        var row = 0
+        var offset: Int64 = 0
+        // Rows before rowsDone were sent and acknowledged (or rejected, or filtered): read past them.
+        while row < record.rowsDone, let outcome = try reader.next() {
+            row += 1
+            offset = outcome.location.byteOffset
+        }
+        var chunk = PendingChunk(firstRow: row, frame: newFrame())
+        while let outcome = try reader.next() {
+            row += 1
+            offset = outcome.location.byteOffset
+            switch outcome {
+            case .problem(let problem):
+                chunk.reject(RejectRecord(problem, input: input))
+            case .row(let source):
+                switch mapper.map(source) {
+                case .filtered: chunk.progress.filtered += 1
+                case .rejected(let rejection): chunk.reject(RejectRecord(rejection, input: input))
+                case .mapped(let mapped):
+                    let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
+                    if !chunk.frame.add(time: mapped.time, values: values) {
+                        try await send(&chunk, input: input, endRow: row - 1, offset: offset)
+                        if !chunk.frame.add(time: mapped.time, values: values) {
+                            chunk.reject(RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
+                                                                message: "this row alone makes a request over \(options.maxRequestBytes) bytes", raw: source.raw), input: input))
+                            continue
+                        }
+                    }
+                    chunk.progress.mapped += 1
+                    chunk.progress.values += values.count
+                    chunk.signals.formUnion(values.map(\.0))
+                }
+            }
+            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.progress.rejected, read: row, final: false) {
+                try await send(&chunk, input: input, endRow: row, offset: offset)
+                throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
+            }
+        }
+        try await send(&chunk, input: input, endRow: row, offset: offset, finished: true)
+    }
+
+    /// The rows since the last acknowledged request: their frame, rejects and counts.
+    struct PendingChunk {
+        var firstRow: Int
+        var frame: InsertFrameBuilder
+        var progress = Checkpoint.Progress(rowsDone: 0, byteOffsetDone: 0)
+        var rejects: [RejectRecord] = []
+        var signals: Set<String> = []
+
+        mutating func reject(_ record: RejectRecord) {
+            rejects.append(record)
+            progress.rejected += 1
+        }
+    }
+
+    private func newFrame() -> InsertFrameBuilder {
+        defer { nextRequestID += 1 }
+        return InsertFrameBuilder(integration: client.credentials.integration, requestID: nextRequestID, limit: options.maxRequestBytes)
+    }
+
+    /// Sends the chunk's metadata and values, then records it done, and starts the next chunk.
+    private func send(_ chunk: inout PendingChunk, input: InputFile, endRow: Int, offset: Int64, finished: Bool = false) async throws {
+        var signalRecords: [SignalIDRecord] = []
+        var chunkID: Int64?
+        if !chunk.frame.isEmpty {
+            try await saveSignals(chunk.signals)
+            try checkBudget()
+            let body = chunk.frame.encode()
+            chunkID = try checkpoint.chunkSent(input: input.path, method: "integration.insert", rows: chunk.firstRow..<endRow, bytes: body.count)
+            let result = try await exchange(body, method: "integration.insert")
+            signalRecords = result.signalsByInput.compactMap { inputID, summary in
+                savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: summary.id, saveView: $0.saveView) }
+            }
+            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: endRow - chunk.firstRow, requestsSoFar: report.requests.requests))
+        }
+        chunk.progress.rowsDone = endRow
+        chunk.progress.byteOffsetDone = offset
+        chunk.progress.finished = finished
+        try checkpoint.acknowledge(chunk: chunkID, input: input.path, progress: chunk.progress, rejects: chunk.rejects, signals: signalRecords)
+        chunk = PendingChunk(firstRow: endRow, frame: newFrame())
+    }
+
+    /// Saves the metadata of signals not saved yet (or changed), before values are sent to them.
+    private func saveSignals(_ inputIDs: Set<String>) async throws {
+        let definitions = mapper.signals.filter { inputIDs.contains($0.inputID) }
+            .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
+        guard !definitions.isEmpty else { return }
+        for body in SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextRequestID) {
+            nextRequestID += 1
+            try checkBudget()
+            let result = try await exchange(body, method: "integration.saveSignals")
+            var records: [SignalIDRecord] = []
+            for definition in definitions {
+                guard let summary = result.signalsByInput[definition.inputID] else { continue }
+                let record = SignalIDRecord(inputID: definition.inputID, signalID: summary.id, saveView: SaveSignalsBodies.saveView(definition))
+                savedSignals[definition.inputID] = record
+                records.append(record)
+            }
+            try checkpoint.saveSignals(records)
+        }
+    }
+
+    private func checkBudget() throws {
+        if let max = options.maxRequests, report.requests.requests >= max {
+            throw Stop(reason: "the request budget of \(max) is used")
+        }
+        if let deadline = options.deadline, Date() >= deadline {
+            throw Stop(reason: "the deadline passed")
+        }
+    }
+
+    struct SignalsByInput: Decodable, Sendable {
+        struct Summary: Decodable, Sendable { let id: String }
+        let signalsByInput: [String: Summary]
+    }
+
+    /// One request until it is answered: retried with exponential backoff and jitter on 5xx,
+    /// JSON-RPC -32015/-32603/-32000 and dropped connections (both methods are idempotent, so a
+    /// request whose answer was lost is simply sent again); any other refusal is final.
+    private func exchange(_ body: [UInt8], method: String) async throws -> SignalsByInput {
+        var attempt = 0
+        while true {
+            attempt += 1
+            report.requests.add(method, size: body.count)
+            try checkpoint.noteRequest()
+            let reason: String
+            do {
+                let answer = try await client.send(body, method: method, as: SignalsByInput.self)
+                report.httpStatuses[String(answer.status), default: 0] += 1
+                if answer.status == 200, let result = answer.result { return result }
+                if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
+                    throw IntegrationClient.rejected(method, error)
+                }
+                guard answer.status >= 500 || answer.status == 429 || answer.status == 200 else {
+                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(answer.status).", hint: answer.error.map { "Server: \($0.message)" })
+                }
+                reason = answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)"
+            } catch let error as SigportError where error.code == .unreachable {
+                report.httpStatuses["no answer", default: 0] += 1
+                reason = "no answer"
+            }
+            guard attempt < options.maxAttempts else {
+                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.")
+            }
+            report.retries += 1
+            onEvent(.retry(method: method, attempt: attempt, reason: reason))
+            let backoff = min(30.0, 0.5 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
+            report.secondsRetrying += backoff
+            try await Task.sleep(for: .milliseconds(Int64(backoff * 1000)))
+        }
+    }
+
+    /// `rejects.jsonl` and the per-input reject files, from the checkpoint (so a resumed run lists
+    /// each rejected row once).
+    private func writeRejects() throws -> String {
+        let directory = options.runDirectory
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects"))
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects.jsonl"))
+        let writer = RejectWriter(directory: directory)
+        let byPath = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0) })
+        var headers: [String: [UInt8]?] = [:]
+        for record in try checkpoint.rejects() {
+            guard let input = byPath[record.input] else { continue }
+            if headers[input.path] == nil {
+                headers[input.path] = mapping.source.format == .csv && mapping.source.csv.header
+                    ? CSVWriter.line(try mapping.reader(for: input).fieldNames, dialect: mapping.source.csv) : nil
+            }
+            try writer.write(Rejection(location: RowLocation(file: record.input, line: record.line, byteOffset: 0), column: record.column, value: record.value,
+                                       rule: record.rule, message: record.message, raw: [UInt8](record.raw)), input: input, header: headers[input.path] ?? nil)
+        }
+        return writer.logURL.path
+    }
+}
+
+extension RejectRecord {
+    init(_ rejection: Rejection, input: InputFile) {
+        self.init(input: input.path, line: rejection.location.line, column: rejection.column, value: rejection.value,
+                  rule: rejection.rule, message: rejection.message, raw: Data(rejection.raw))
+    }
+
+    init(_ problem: RowProblem, input: InputFile) {
+        self.init(input: input.path, line: problem.location.line, column: problem.column, value: nil,
+                  rule: problem.rule, message: problem.message, raw: Data(problem.raw))
+    }
+}
+
+extension ReadOutcome {
+    var location: RowLocation {
+        switch self {
+        case .row(let row): row.location
+        case .problem(let problem): problem.location
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Sigport
+import SigportContract
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load historical readings into the integration API, resumably.",
+        discussion: """
+        Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends
+        the values in integration.insert requests packed up to the size limit (9 MiB) at the
+        documented pace (1 request/second), retrying 429s, 5xx and dropped connections.
+
+        Everything is recorded in <run-dir>/checkpoint.sqlite: run the same command again after a
+        kill, a crash or a budget stop and it resumes where it stopped — nothing lost, nothing sent
+        twice (inserts are idempotent, so the one request whose answer never came is sent again).
+        It refuses to resume when the mapping or an input changed.
+
+        Exit codes: 0 done; 1 done, some rows rejected; 2 invalid mapping; 3 --max-rejects
+        exceeded; 4 an input cannot be used; 5 stopped by --max-requests or --deadline (resumable);
+        6 the API refused or did not answer (resumable).
+
+        Example:
+          sigport import --credentials creds.json --mapping Mappings/gateway-wide.yaml samples/gateway/
+        """)
+
+    @OptionGroup var options: MappingOptions
+    @OptionGroup var target: TargetOptions
+
+    @Option(help: "Stop cleanly after this many requests (a quota); run again to go on.")
+    var maxRequests: Int?
+
+    @Option(help: ArgumentHelp("Stop cleanly at this time (RFC 3339, e.g. 2026-12-01T06:00:00Z); run again to go on.", valueName: "time"))
+    var deadline: String?
+
+    @Option(help: "Largest request body in bytes (documented: 9 MiB).")
+    var maxRequestBytes = IntegrationContract.maxRequestBytes
+
+    @Option(help: "Requests per second the API allows (documented: 1).")
+    var requestsPerSecond = Double(IntegrationContract.requestsPerSecond)
+
+    @Flag(help: "Print one JSON object per event (requests, retries) instead of log lines.")
+    var json = false
+
+    func validate() throws {
+        if let deadline, ISO8601DateFormatter().date(from: deadline) == nil {
+            throw ValidationError("--deadline takes an RFC 3339 time such as 2026-12-01T06:00:00Z.")
+        }
+        if let maxRequests, maxRequests < 1 { throw ValidationError("--max-requests must be at least 1.") }
+        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
+        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
+    }
+
+    func run() async throws {
+        do {
+            let mapping = try options.loadMapping()
+            let inputs = try options.resolveInputs()
+            let credentials = try Credentials.load(path: target.credentials)
+            guard let integration = credentials.integration else {
+                throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
+            }
+            let pacer = Pacer(interval: .nanoseconds(Int64(1e9 / requestsPerSecond)) + .milliseconds(20))
+            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
+            var importOptions = Importer.Options(runDirectory: URL(fileURLWithPath: options.runDir))
+            importOptions.maxRequestBytes = maxRequestBytes
+            importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
+            importOptions.maxRequests = maxRequests
+            importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
+            let json = self.json
+            let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
+                Self.log(event, json: json)
+            }
+            let report: Importer.Report
+            do { report = try await importer.run() } catch let error as SigportError {
+                let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
+                throw CommandFailure(exitCode: code, message: "\(error)")
+            }
+            print(Self.summary(report))
+            try options.writeReport(report)
+            if let stopped = report.stopped {
+                throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
+            }
+            if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
+            throw ExitCode(failure.exitCode.rawValue)
+        }
+    }
+
+    static func log(_ event: Importer.Event, json: Bool) {
+        let line: String
+        switch event {
+        case .resumed(let rows):
+            line = json ? #"{"event":"resumed","rowsDone":\#(rows)}"# : "resuming: \(rows) rows were done"
+        case .sent(let method, let bytes, let rows, let requests):
+            line = json ? #"{"event":"sent","method":"\#(method)","bytes":\#(bytes),"rows":\#(rows),"requests":\#(requests)}"#
+                : "sent \(method): \(rows) rows, \(bytes) bytes (request \(requests))"
+        case .retry(let method, let attempt, let reason):
+            line = json ? #"{"event":"retry","method":"\#(method)","attempt":\#(attempt),"reason":"\#(reason)"}"#
+                : "retrying \(method) (attempt \(attempt) failed: \(reason))"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func summary(_ report: Importer.Report) -> String {
+        let t = report.total
+        var lines = [
+            "rows read \(t.read) = sent \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)\(report.resumed ? " (resumed run: counts include earlier sessions)" : "")",
+            "\(t.values) values for \(report.signals) signals",
+            String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit),
+        ]
+        for (method, m) in report.requests.byMethod.sorted(by: { $0.key < $1.key }) { lines.append("  \(method): \(m.requests) requests, \(m.bytes) bytes") }
+        lines.append("HTTP statuses: " + report.httpStatuses.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        lines.append(String(format: "time: %.1f s, of which %.1f s waiting on the pace and %.1f s backing off (%d retries)",
+                            report.seconds, report.secondsWaitingOnPace, report.secondsRetrying, report.retries))
+        if let file = report.rejectsFile { lines.append("rejects: \(file)") }
+        if let stopped = report.stopped { lines.append("stopped: \(stopped); run the same command again to go on") }
+        return lines.joined(separator: "\n")
+    }
+}
