@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+@testable import SigportEmulator
+
+/// `sigport import` end to end: the built binary against a real emulator on loopback, checked
+/// value by value against the input.
+@Suite("sigport import against the emulator", .serialized)
+struct ImportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let mapping = root.appendingPathComponent("Mappings/gateway-wide.yaml").path
+    static let samples = root.appendingPathComponent("samples/gateway").path
+
+    /// The gateway samples read independently of sigport: input ID → time (µs) → value.
+    static func expected() throws -> [String: [Int64: Double]] {
+        var out: [String: [Int64: Double]] = [:]
+        let iso = ISO8601DateFormatter()
+        for file in ["gw-0042_2024-03.csv", "gw-0107_2024-03.csv"] {
+            let serial = String(file.dropFirst(3).prefix(4))
+            let text = try String(contentsOfFile: samples + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\r\n").dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard let date = iso.date(from: f[0]) else { continue } // the sample's one bad timestamp
+                let t = Int64(date.timeIntervalSince1970) * 1_000_000
+                let base = "\(f[1])/gw-\(serial)/"
+                for (column, name) in [(2, "temperature"), (3, "humidity"), (4, "pressure"), (5, "co2")] where !f[column].isEmpty {
+                    out[base + name, default: [:]][t] = Double(f[column])!
+                }
+                out[base + "door", default: [:]][t] = f[6] == "OPEN" ? 1 : 0
+            }
+        }
+        return out
+    }
+
+    static func stored(_ emulator: Emulator) async throws -> [String: [Int64: Double]] {
+        try await emulator.store.read { db in
+            var out: [String: [Int64: Double]] = [:]
+            for row in try SampleRecord.fetchAll(db) {
+                let input = try String.fetchOne(db, sql: "SELECT inputID FROM signal WHERE id = ?", arguments: [row.signalID]) ?? "?"
+                out[input, default: [:]][row.time] = row.value
+            }
+            return out
+        }
+    }
+
+    static func importArguments(_ dir: URL, extra: [String] = []) -> [String] {
+        ["import", "--credentials", dir.appendingPathComponent("creds.json").path, "--mapping", mapping, samples,
+         "--run-dir", dir.appendingPathComponent("run").path, "--requests-per-second", "20"] + extra
+    }
+
+    @Test("imports the gateway samples: every value stored exactly, metadata saved, no 429, no request over the limit")
+    func importSamples() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let run = try await CLITests.run(Self.importArguments(dir), in: dir)
+                #expect(run.status == 1, "one sample row is rejected: \(run.output)")
+                #expect(run.output.contains("rows read 2880 = sent 2879 + rejected 1 + filtered 0"), "\(run.output)")
+                #expect(try await Self.stored(emulator) == (try Self.expected()))
+                let stats = await emulator.stats()
+                #expect(stats.paceViolations == 0)
+                #expect(stats.sizeViolations == 0)
+                let name = try await emulator.store.read { db in
+                    try String.fetchOne(db, sql: "SELECT document FROM signal WHERE inputID = 'pier/gw-0042/temperature'")
+                }
+                #expect(name?.contains("\"name\":\"Temperature, pier\"") == true)
+                #expect(name?.contains("\"engUnit\":\"°C\"") == true)
+                let rejects = try String(contentsOf: dir.appendingPathComponent("run/rejects.jsonl"), encoding: .utf8)
+                #expect(rejects.contains("\"line\":1002") && rejects.contains("timestamp-format"))
+
+                // A second run finds everything done and sends nothing.
+                let before = await emulator.stats().requests
+                let again = try await CLITests.run(Self.importArguments(dir), in: dir)
+                #expect(again.status == 1)
+                #expect(await emulator.stats().requests == before)
+            }
+        }
+    }
+
+    @Test("a budget stop (--max-requests) exits 5 and the next run completes it, nothing sent twice")
+    func budget() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let small = ["--max-request-bytes", "8192"]
+                let first = try await CLITests.run(Self.importArguments(dir, extra: small + ["--max-requests", "5"]), in: dir)
+                #expect(first.status == 5, "\(first.output)")
+                #expect(first.output.contains("stopped: the request budget of 5 is used"))
+                let second = try await CLITests.run(Self.importArguments(dir, extra: small), in: dir)
+                #expect(second.status == 1, "\(second.output)")
+                #expect(try await Self.stored(emulator) == (try Self.expected()))
+                let inserts = await emulator.stats().byRoute["rpc"] ?? 0
+                #expect(inserts > 5)
+            }
+        }
+    }
+
+    @Test("killed (SIGKILL) at several points and resumed: every value stored exactly once")
+    func killAndResume() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let arguments = Self.importArguments(dir, extra: ["--max-request-bytes", "6000"])
+                for killAfter in [3, 9, 17] {
+                    let log = dir.appendingPathComponent("kill-\(killAfter).txt")
+                    FileManager.default.createFile(atPath: log.path, contents: nil)
+                    let process = Process()
+                    process.executableURL = CLITests.binary
+                    process.arguments = arguments
+                    process.standardError = try FileHandle(forWritingTo: log)
+                    process.standardOutput = FileHandle.nullDevice
+                    try process.run()
+                    for _ in 0..<600 {
+                        let sent = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "sent integration.insert").count - 1
+                        if sent >= killAfter || !process.isRunning { break }
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                }
+                let last = try await CLITests.run(arguments, in: dir)
+                #expect(last.status == 1, "\(last.output)")
+                #expect(last.output.contains("rows read 2880 = sent 2879 + rejected 1 + filtered 0"), "\(last.output)")
+                #expect(try await Self.stored(emulator) == (try Self.expected()))
+                let rejects = try String(contentsOf: dir.appendingPathComponent("run/rejects.jsonl"), encoding: .utf8)
+                #expect(rejects.split(separator: "\n").count == 1, "each rejected row is listed once")
+            }
+        }
+    }
+
+    @Test("with 30% faults (500, 503, 429, cut connections) the import completes exactly, within the limits")
+    func faults() async throws {
+        let faults = FaultConfiguration(rate: 0.3, kinds: [.error500, .error503, .tooManyRequests, .cutAfterCommit], seed: 7)
+        try await withEmulator(.init(requestInterval: .milliseconds(50), faults: faults)) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let run = try await CLITests.run(Self.importArguments(dir, extra: ["--max-request-bytes", "16384"]), in: dir)
+                #expect(run.status == 1, "\(run.output)")
+                #expect(run.output.contains("retries"), "\(run.output)")
+                #expect(try await Self.stored(emulator) == (try Self.expected()))
+                let stats = await emulator.stats()
+                #expect(stats.paceViolations == 0)
+                #expect(stats.largestBody <= 16384)
+                #expect(stats.faults.values.reduce(0, +) > 0)
+            }
+        }
+    }
+
+    @Test("refuses to resume when an input changed, saying what changed")
+    func changedInput() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, _: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let input = dir.appendingPathComponent("gw-0042_2024-03.csv")
+                try FileManager.default.copyItem(atPath: Self.samples + "/gw-0042_2024-03.csv", toPath: input.path)
+                var arguments = Self.importArguments(dir, extra: ["--max-request-bytes", "8192", "--max-requests", "2"])
+                arguments[arguments.firstIndex(of: Self.samples)!] = input.path
+                #expect(try await CLITests.run(arguments, in: dir).status == 5)
+                let handle = try FileHandle(forWritingTo: input)
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data("2024-03-02T00:00:00Z,pier,1,2,3,4,OPEN\r\n".utf8))
+                try handle.close()
+                let refused = try await CLITests.run(arguments, in: dir)
+                #expect(refused.status == 4)
+                #expect(refused.output.contains("gw-0042_2024-03.csv grew from"), "\(refused.output)")
+            }
+        }
+    }
+}
