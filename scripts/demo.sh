@@ -18,3 +18,22 @@ echo "== $(head -n 1 "$work/emulator.log")"
 echo "== credentials written to a 0600 file: $(stat -c %a "$work/credentials.json")"
 echo "== sigport check: a token and one read-only request per API, paced at 1 request/second"
 "$bin" check --credentials "$work/credentials.json"
+echo
+echo "== sigport validate: every row of the gateway logs against the mapping and the API's rules (offline)"
+"$bin" validate --mapping Mappings/gateway-wide.yaml samples/gateway/ --run-dir "$work/run" || true
+echo
+echo "== sigport plan: what the import will send, and how long it takes at the documented pace"
+"$bin" plan --mapping Mappings/gateway-wide.yaml samples/gateway/ --run-dir "$work/run" || true
+echo
+echo "== sigport import: the gateway logs into the integration API (resumable; one row is rejected on purpose)"
+"$bin" import --credentials "$work/credentials.json" --mapping Mappings/gateway-wide.yaml samples/gateway/ --run-dir "$work/run" || true
+echo
+echo "== sigport import: the PLC historian export (long layout, decimal commas, local time across DST)"
+"$bin" import --credentials "$work/credentials.json" --mapping Mappings/plc-long.yaml samples/plc/ --run-dir "$work/run-plc"
+echo
+echo "== sigport status: the checkpoint of the first import"
+"$bin" status "$work/run"
+echo
+echo "== the emulator's view: requests per route, and what clients did wrong (nothing)"
+curl -s "$(grep -o 'http://[0-9.:]*/' "$work/emulator.log" | head -n 1)_emulator/stats" 2>/dev/null || true
+echo

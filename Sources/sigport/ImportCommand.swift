@@ -60,7 +60,8 @@ struct ImportCommand: AsyncParsableCommand {
             guard let integration = credentials.integration else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
-            let pacer = Pacer(interval: .nanoseconds(Int64(1e9 / requestsPerSecond)) + .milliseconds(20))
+            let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
+                                         ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration)))
             let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
             var importOptions = Importer.Options(runDirectory: URL(fileURLWithPath: options.runDir))
             importOptions.maxRequestBytes = maxRequestBytes

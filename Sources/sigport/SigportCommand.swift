@@ -9,5 +9,5 @@ struct SigportCommand: AsyncParsableCommand {
         Every command runs offline against the embedded emulator of both APIs; start one with
         `sigport emulator --bootstrap creds.json`.
         """,
-        subcommands: [ImportCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
+        subcommands: [ImportCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
 }

@@ -41,7 +41,8 @@ struct CLITests {
         #expect(text == expected, "help text changed; if on purpose, rerun with SIGPORT_UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
     }
 
-    @Test("help text", arguments: [["--help"], ["emulator", "--help"], ["check", "--help"]])
+    @Test("help text", arguments: [["--help"], ["emulator", "--help"], ["check", "--help"], ["import", "--help"],
+                                   ["validate", "--help"], ["plan", "--help"], ["status", "--help"]])
     func help(arguments: [String]) async throws {
         try await withTemporaryDirectory { (dir: URL) async throws in
             let run = try await Self.run(arguments, in: dir)

@@ -76,12 +76,6 @@ public final class Importer {
         let (resumed, records) = try checkpoint.begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: prints)
         report.resumed = resumed
         savedSignals = try checkpoint.signalIDs()
-        // Keep the pace across restarts: the first request waits for the interval since the last one.
-        if let last = try checkpoint.lastRequestAt() {
-            let since = Date().timeIntervalSince(last)
-            let interval = Double(client.pacer.interval.components.seconds) + Double(client.pacer.interval.components.attoseconds) / 1e18
-            if since < interval { await client.pacer.pause(for: .milliseconds(Int64((interval - since) * 1000))) }
-        }
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
         do {
             for (input, record) in zip(inputs, records) where !record.finished {

@@ -19,7 +19,8 @@ public struct IntegrationClient: Sendable {
         self.endpoint = try Endpoint(credentials.apiUrl, allowInsecureHTTP: allowInsecureHTTP)
         self.version = version
         self.transport = transport
-        self.pacer = pacer ?? .documented(requestsPerSecond: IntegrationContract.requestsPerSecond)
+        self.pacer = pacer ?? .documented(requestsPerSecond: Double(IntegrationContract.requestsPerSecond),
+                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: credentials.apiUrl, credential: credentials.integration)))
         guard IntegrationContract.integrationID.matches(credentials.integration) else {
             throw SigportError(.credentials, "The integration ID in the credentials does not match \(IntegrationContract.integrationID.pattern).",
                                hint: "Copy it again from the integration's page.")

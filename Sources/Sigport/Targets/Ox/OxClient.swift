@@ -17,7 +17,8 @@ public struct OxClient: Sendable {
         self.org = org
         self.endpoint = try Endpoint(apiUrl, allowInsecureHTTP: allowInsecureHTTP)
         self.transport = transport
-        self.pacer = pacer ?? .documented(requestsPerSecond: OxContract.requestsPerSecond)
+        self.pacer = pacer ?? .documented(requestsPerSecond: Double(OxContract.requestsPerSecond),
+                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: apiUrl, credential: org.client)))
     }
 
     /// The `data` of the envelope of a request, as JSON bytes; 401 renews the token once.
