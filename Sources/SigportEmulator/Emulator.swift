@@ -39,6 +39,26 @@ public struct Emulator: Sendable {
         if handleSignals { try await app.runService() } else { try await app.run() }
     }
 
+    /// Runs an emulator on its own port for the duration of `body`, with fresh credentials for
+    /// `orgs` ox orgs: how tests, benchmarks and embedding programs get a live peer.
+    public static func withRunning<T: Sendable>(
+        _ configuration: EmulatorConfiguration = .init(),
+        orgs: Int = 1,
+        logger: Logger = { var logger = Logger(label: "sigport.emulator"); logger.logLevel = .critical; return logger }(),
+        _ body: @Sendable (_ emulator: Emulator, _ baseURL: String, _ credentials: EmulatorCredentials) async throws -> T
+    ) async throws -> T {
+        let emulator = try await Emulator(configuration: configuration, logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await emulator.run { continuation.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            defer { group.cancelAll() }
+            let base = "http://\(configuration.host):\(port)/"
+            return try await body(emulator, base, try await emulator.bootstrap(baseURL: base, orgs: orgs))
+        }
+    }
+
     /// What clients did to the documented limits so far.
     public func stats() async -> EmulatorStatsSnapshot { await statistics.snapshot }
 

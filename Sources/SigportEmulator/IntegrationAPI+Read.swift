@@ -35,51 +35,40 @@ extension IntegrationAPI {
 
     // MARK: Views
 
-    private func signalView(_ record: SignalRecord, itemID: String?) -> (filterable: JSONValue, view: JSONValue) {
-        let document = SignalDocument.decode(record.document) ?? SignalDocument(inputID: record.inputID)
+    /// A resource as the read methods show it (JSON:API-shaped) and as filters see it (flat:
+    /// attributes, id, annotations, createdAt, updatedAt and the extra fields given).
+    private func resourceView(type: String, id: String, document: SignalDocument, created: Date, updated: Date,
+                              attributes extra: [String: JSONValue], relationships: [String: JSONValue],
+                              filterable more: [String: JSONValue]) -> (filterable: JSONValue, view: JSONValue) {
         var attributes = document.rendered(version: .v1_1)
         let annotations = attributes.removeValue(forKey: "annotations") ?? .object([:])
-        attributes["input"] = .string(record.inputID)
-        let created = RFC3339Time.format(microseconds: Int64(record.createdAt.timeIntervalSince1970 * 1_000_000))
-        let updated = RFC3339Time.format(microseconds: Int64(record.updatedAt.timeIntervalSince1970 * 1_000_000))
-        let view: JSONValue = .object([
-            "type": "signals", "id": .string(record.id),
-            "meta": .object(["annotations": annotations, "createdAt": .string(created), "updatedAt": .string(updated)]),
-            "attributes": .object(attributes),
-            "relationships": .object([
+        attributes.merge(extra) { _, new in new }
+        let meta: [String: JSONValue] = [
+            "annotations": annotations,
+            "createdAt": .string(RFC3339Time.format(microseconds: Int64(created.timeIntervalSince1970 * 1_000_000))),
+            "updatedAt": .string(RFC3339Time.format(microseconds: Int64(updated.timeIntervalSince1970 * 1_000_000))),
+        ]
+        let view: JSONValue = .object(["type": .string(type), "id": .string(id), "meta": .object(meta),
+                                       "attributes": .object(attributes), "relationships": .object(relationships)])
+        let filterable = attributes.merging(meta) { a, _ in a }.merging(more) { _, new in new }.merging(["id": .string(id)]) { _, new in new }
+        return (.object(filterable), view)
+    }
+
+    private func signalView(_ record: SignalRecord, itemID: String?) -> (filterable: JSONValue, view: JSONValue) {
+        resourceView(
+            type: "signals", id: record.id, document: SignalDocument.decode(record.document) ?? SignalDocument(inputID: record.inputID),
+            created: record.createdAt, updated: record.updatedAt, attributes: ["input": .string(record.inputID)],
+            relationships: [
                 "integration": .object(["data": .object(["type": "integrations", "id": .string(record.integration)])]),
                 "item": .object(["data": itemID.map { .object(["type": "items", "id": .string($0)]) } ?? .null]),
-            ]),
-        ])
-        var filterable = attributes
-        filterable["id"] = .string(record.id)
-        filterable["annotations"] = annotations
-        filterable["integration"] = .string(record.integration)
-        filterable["item"] = itemID.map(JSONValue.string) ?? .null
-        filterable["createdAt"] = .string(created)
-        filterable["updatedAt"] = .string(updated)
-        return (.object(filterable), view)
+            ],
+            filterable: ["integration": .string(record.integration), "item": itemID.map(JSONValue.string) ?? .null])
     }
 
     private func itemView(_ record: ItemRecord) -> (filterable: JSONValue, view: JSONValue) {
         let document = ItemDocument.decode(record.document)
-        var attributes = document.fields.rendered(version: .v1_1)
-        let annotations = attributes.removeValue(forKey: "annotations") ?? .object([:])
-        attributes["visible"] = .bool(document.visible)
-        let created = RFC3339Time.format(microseconds: Int64(record.createdAt.timeIntervalSince1970 * 1_000_000))
-        let updated = RFC3339Time.format(microseconds: Int64(record.updatedAt.timeIntervalSince1970 * 1_000_000))
-        let view: JSONValue = .object([
-            "type": "items", "id": .string(record.id),
-            "meta": .object(["annotations": annotations, "createdAt": .string(created), "updatedAt": .string(updated)]),
-            "attributes": .object(attributes),
-            "relationships": .object([:]),
-        ])
-        var filterable = attributes
-        filterable["id"] = .string(record.id)
-        filterable["annotations"] = annotations
-        filterable["createdAt"] = .string(created)
-        filterable["updatedAt"] = .string(updated)
-        return (.object(filterable), view)
+        return resourceView(type: "items", id: record.id, document: document.fields, created: record.createdAt, updated: record.updatedAt,
+                            attributes: ["visible": .bool(document.visible)], relationships: [:], filterable: [:])
     }
 
     /// The items an integration sees: those published from its own signals.

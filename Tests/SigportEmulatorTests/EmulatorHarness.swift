@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
 @testable import SigportEmulator
@@ -24,18 +23,8 @@ struct EmulatorHarness: Sendable {
         orgs: Int = 1,
         _ body: @Sendable (EmulatorHarness) async throws -> T
     ) async throws -> T {
-        var logger = Logger(label: "test.emulator")
-        logger.logLevel = .critical
-        let emulator = try await Emulator(configuration: configuration, logger: logger)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await emulator.run { port in continuation.yield(port) } }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            let base = "http://127.0.0.1:\(port)/"
-            let harness = EmulatorHarness(emulator: emulator, baseURL: base, credentials: try await emulator.bootstrap(baseURL: base, orgs: orgs))
-            defer { group.cancelAll() }
-            return try await body(harness)
+        try await Emulator.withRunning(configuration, orgs: orgs) { emulator, base, credentials in
+            try await body(EmulatorHarness(emulator: emulator, baseURL: base, credentials: credentials))
         }
     }
 

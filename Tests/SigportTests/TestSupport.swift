@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Synchronization
 import SigportEmulator
 
@@ -35,17 +34,8 @@ func withEmulator<T: Sendable>(
     orgs: Int = 1,
     _ body: @Sendable (_ baseURL: String, _ credentials: EmulatorCredentials, _ emulator: Emulator) async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "test.emulator")
-    logger.logLevel = .critical
-    let emulator = try await Emulator(configuration: configuration, logger: logger)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await emulator.run { continuation.yield($0) } }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        defer { group.cancelAll() }
-        let base = "http://127.0.0.1:\(port)/"
-        return try await body(base, try await emulator.bootstrap(baseURL: base, orgs: orgs), emulator)
+    try await Emulator.withRunning(configuration, orgs: orgs) { emulator, base, credentials in
+        try await body(base, credentials, emulator)
     }
 }
 
