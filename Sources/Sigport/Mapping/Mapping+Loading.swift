@@ -44,8 +44,8 @@ extension Mapping {
         case .integration:
             if let stray = top["ox"] { throw stray.error("is only for target: ox") }
             if long != nil {
-                signals = [try SignalSpec.load(try top.required("signal"), valueField: false)]
                 if let stray = top["signals"] { throw stray.error("is for layout: wide; a long layout has one `signal` template") }
+                signals = [try SignalSpec.load(try top.required("signal"), valueField: false)]
             } else {
                 if let stray = top["signal"] { throw stray.error("is for layout: long; a wide layout lists `signals`") }
                 let items = try top.required("signals").items()
@@ -63,6 +63,11 @@ extension Mapping {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return MappingError(file: file, line: mark.line, key: "(syntax)", message: "is not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams refuses duplicate keys before sigport sees the mapping; the mark is the key's first use.
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return MappingError(file: file, line: context.mark.line, key: "(syntax)",
+                                message: "is not valid YAML: the key \(keys) appears twice in one mapping")
         default:
             return MappingError(file: file, line: 0, key: "(syntax)", message: "is not valid YAML: \(error)")
         }

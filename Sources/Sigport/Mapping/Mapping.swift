@@ -42,7 +42,9 @@ public struct Mapping: Sendable {
                 add(event.field)
                 event.eventType.fields.forEach(add)
             }
-            (ox.sensor.values.flatMap(\.fields) + (ox.beacon?.values.flatMap(\.fields) ?? [])).forEach(add)
+            // In the schema's order of the entity fields, not the dictionaries' (which changes from run to run).
+            for name in OxSpec.sensorFields { ox.sensor[name]?.fields.forEach(add) }
+            for name in OxSpec.beaconFields { ox.beacon?[name]?.fields.forEach(add) }
         }
         return fields
     }

@@ -95,7 +95,21 @@ struct TemplateRenderer {
     let context: RowContext
     let file: [String: String]
     let id: String?
+    /// The long layout's id field, which `{id}` reads.
+    let idField: String?
     let defaults: [String: String]
+
+    /// The row field a template's failure is about: its first field, or the id field for `{id}`.
+    func column(of template: Template) -> String? {
+        for part in template.parts {
+            switch part {
+            case .field(let name): return name
+            case .id: return idField
+            case .literal, .file: continue
+            }
+        }
+        return nil
+    }
 
     func render(_ template: Template) -> Result<String, RowMapper.TemplateFailure> {
         if let constant = template.constant { return .success(constant) }
@@ -114,7 +128,7 @@ struct TemplateRenderer {
                 }
                 out += text
             case .id:
-                guard let id else { return .failure(.init(rule: .templateField, column: nil, message: "{id} is empty")) }
+                guard let id else { return .failure(.init(rule: .templateField, column: idField, message: "{id} is empty")) }
                 out += id
             }
         }

@@ -44,7 +44,23 @@ public struct RowMapper {
         }
     }
 
+    /// Maps one row. A rejected row leaves no trace: the signals, sensors and beacons it named
+    /// before the rule it broke are taken out of the catalogs again.
     public mutating func map(_ row: SourceRow) -> MapOutcome {
+        let marks = (signals: signals.count, sensors: sensors.count, beacons: beacons.count)
+        let outcome = mapRow(row)
+        if case .rejected = outcome {
+            for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
+            signals.removeLast(signals.count - marks.signals)
+            for sensor in sensors[marks.sensors...] { sensorIndex[sensor] = nil }
+            sensors.removeLast(sensors.count - marks.sensors)
+            for beacon in beacons[marks.beacons...] { beaconIndex[beacon] = nil }
+            beacons.removeLast(beacons.count - marks.beacons)
+        }
+        return outcome
+    }
+
+    private mutating func mapRow(_ row: SourceRow) -> MapOutcome {
         let context = RowContext(row: row, index: index, source: mapping.source)
         for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
         func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
@@ -66,7 +82,8 @@ public struct RowMapper {
         }
 
         var mapped = MappedRow(time: time)
-        let renderer = TemplateRenderer(context: context, file: fileFields, id: mapping.long.flatMap { context.text($0.idField) }, defaults: mapping.source.defaults)
+        let renderer = TemplateRenderer(context: context, file: fileFields, id: mapping.long.flatMap { context.text($0.idField) },
+                                        idField: mapping.long?.idField, defaults: mapping.source.defaults)
         switch mapping.target {
         case .integration:
             for spec in mapping.signals {
@@ -127,7 +144,7 @@ public struct RowMapper {
                 }
                 guard reading >= -9.2e18, reading <= 9.2e18 else { return reject(.oxReadingRange, field) }
                 guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
-                    return reject(.oxText, spec.eventType.fields.first, "event_type is empty")
+                    return reject(.oxText, renderer.column(of: spec.eventType), "event_type is empty")
                 }
                 mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: Int64(reading)))
             }
@@ -150,7 +167,7 @@ public struct RowMapper {
         }
         if let known = signalIndex[inputID] { return .success(known) }
         guard IntegrationContract.inputID.matches(inputID) else {
-            return .failure(TemplateFailure(rule: .inputID, column: spec.inputID.fields.first, message: "input ID \"\(inputID)\" does not match \(IntegrationContract.inputID.pattern)"))
+            return .failure(TemplateFailure(rule: .inputID, column: renderer.column(of: spec.inputID), message: "input ID \"\(inputID)\" does not match \(IntegrationContract.inputID.pattern)"))
         }
         func optional(_ template: Template?) -> Result<String?, TemplateFailure> {
             guard let template else { return .success(nil) }
@@ -176,10 +193,12 @@ public struct RowMapper {
     private func entity(_ templates: [String: Template], _ renderer: TemplateRenderer,
                         catalog: inout [EntityDefinition], index: inout [EntityDefinition: Int]) -> Result<Int, TemplateFailure> {
         var fields: [String: String] = [:]
-        for (name, template) in templates {
+        // In the schema's order, so that a row with several empty fields always names the same one.
+        for name in OxSpec.sensorFields + OxSpec.beaconFields {
+            guard let template = templates[name] else { continue }
             switch renderer.render(template) {
             case .success(let text):
-                guard !text.isEmpty else { return .failure(TemplateFailure(rule: .oxText, column: template.fields.first, message: "\(name) is empty")) }
+                guard !text.isEmpty else { return .failure(TemplateFailure(rule: .oxText, column: renderer.column(of: template), message: "\(name) is empty")) }
                 fields[name] = text
             case .failure(let failure): return .failure(failure)
             }

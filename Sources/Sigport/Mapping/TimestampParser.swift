@@ -30,24 +30,54 @@ struct TimestampParser: Sendable {
     func microseconds(_ value: FieldValue) -> Result<Int64, Failure> {
         switch (spec.format, value) {
         case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)
-        case (.epoch(let units), .text(let text)):
-            if let whole = Int64(text) { return Self.scaled(whole, units: units) }
-            guard let n = Double(text) else { return .failure(.format) }
-            return Self.epoch(n, units: units)
+        case (.epoch(let units), .text(let text)): return Self.epoch(text: Array(text.utf8), units: units)
         case (.iso8601, .text(let text)): return parse(Array(text.utf8), parts: Self.iso8601Parts)
         case (.pattern, .text(let text)): return parse(Array(text.utf8), parts: pattern)
         default: return .failure(.format)
         }
     }
 
-    private static func scaled(_ whole: Int64, units: Int64) -> Result<Int64, Failure> {
-        let (micros, overflow) = units <= 1_000_000 ? whole.multipliedReportingOverflow(by: 1_000_000 / units) : (whole / (units / 1_000_000), false)
-        guard !overflow, micros >= minimum, micros <= maximum else { return .failure(.range) }
+    /// Epoch text in decimal notation (`-1709251200.123456`) is converted exactly, towards the
+    /// past like any fraction of a microsecond; an exponent (`1.7e9`) goes through `Double`. Text
+    /// that Swift would read but JSON and people would not (`nan`, `inf`, `0x10`) is refused.
+    private static func epoch(text bytes: [UInt8], units: Int64) -> Result<Int64, Failure> {
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+        guard bytes.contains(where: isDigit), bytes.allSatisfy(NumberText.allowed) else { return .failure(.format) }
+        let negative = bytes.first == UInt8(ascii: "-")
+        var rest = bytes[...]
+        if negative || bytes.first == UInt8(ascii: "+") { rest = rest.dropFirst() }
+        let whole = rest.prefix(while: isDigit)
+        rest = rest.dropFirst(whole.count)
+        var fraction: ArraySlice<UInt8> = []
+        if rest.first == UInt8(ascii: ".") {
+            fraction = rest.dropFirst().prefix(while: isDigit)
+            rest = rest.dropFirst(1 + fraction.count)
+        }
+        guard rest.isEmpty else {
+            guard let n = Double(String(decoding: bytes, as: UTF8.self)) else { return .failure(.format) }
+            return epoch(n, units: units)
+        }
+        // Move the decimal point to microseconds: 6, 3, 0 or -3 places to the right.
+        let shift = units == 1 ? 6 : units == 1_000 ? 3 : units == 1_000_000 ? 0 : -3
+        let digits = Array(whole) + Array(fraction)
+        let point = whole.count + shift
+        let integer = digits.prefix(max(0, point)) + Array(repeating: UInt8(ascii: "0"), count: max(0, point - digits.count))
+        let remainder = digits.dropFirst(max(0, point))
+        var magnitude: Int64 = 0
+        for digit in integer {
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int64(digit - 48))
+            guard !o1, !o2 else { return .failure(.range) }
+            magnitude = sum
+        }
+        let micros = negative ? -magnitude - (remainder.contains { $0 != UInt8(ascii: "0") } ? 1 : 0) : magnitude
+        guard micros >= minimum, micros <= maximum else { return .failure(.range) }
         return .success(micros)
     }
 
     private static func epoch(_ n: Double, units: Int64) -> Result<Int64, Failure> {
-        let micros = (n * 1_000_000 / Double(units)).rounded(.down)
+        // Scale by the exact factor (×1000 for ms), so whole milliseconds stay exact.
+        let micros = (units <= 1_000_000 ? n * Double(1_000_000 / units) : n / Double(units / 1_000_000)).rounded(.down)
         guard micros.isFinite, micros >= Double(minimum), micros <= Double(maximum) else { return .failure(.range) }
         return .success(Int64(micros))
     }
@@ -190,7 +220,10 @@ struct TimestampParser: Sendable {
                 utcSeconds = shifted
             }
         }
-        return .success(utcSeconds * 1_000_000 + Int64(micros))
+        let result = utcSeconds * 1_000_000 + Int64(micros)
+        // An offset can move a time at the edge of 0001-9999 outside it.
+        guard result >= Self.minimum, result <= Self.maximum else { return .failure(.range) }
+        return .success(result)
 
         func fraction() -> Int? {
             var value = 0, count = 0

@@ -58,7 +58,6 @@ public struct MappingRun {
             try mapper.start(file: input, fieldNames: reader.fieldNames)
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
             var counts = Counts()
-            defer { report.files.append(FileReport(file: input.path, counts: counts)) }
             while let outcome = try reader.next() {
                 counts.read += 1
                 switch outcome {
@@ -82,11 +81,13 @@ public struct MappingRun {
                         || limit.exceeded(rejected: total.rejected, read: total.read, final: false) {
                         report.stoppedByRejectLimit = "more than \(limit) rows rejected (\(input.path) \(counts.rejected) of \(counts.read), all \(total.rejected) of \(total.read))"
                         report.total = total
+                        report.files.append(FileReport(file: input.path, counts: counts))
                         return finish(report)
                     }
                 }
             }
             report.total.add(counts)
+            report.files.append(FileReport(file: input.path, counts: counts))
             if let limit = maxRejects, limit.exceeded(rejected: counts.rejected, read: counts.read, final: true) {
                 report.stoppedByRejectLimit = "more than \(limit) of the rows of \(input.path) rejected (\(counts.rejected) of \(counts.read))"
                 return finish(report)

@@ -7,6 +7,8 @@ public final class RejectWriter {
     public let directory: URL
     private var log: FileHandle?
     private var files: [String: FileHandle] = [:]
+    /// Reject file names taken, so inputs with the same base name (`a/x.csv`, `b/x.csv`) do not share one.
+    private var names: Set<String> = []
     private let encoder: JSONEncoder
 
     public init(directory: URL) {
@@ -39,12 +41,26 @@ public final class RejectWriter {
         var data = try encoder.encode(line)
         data.append(0x0A)
         try handle(for: logURL, key: "").write(contentsOf: data)
-        let name = input.isStandardInput ? "stdin" : input.baseName
         let key = "file:" + input.path
         let isNew = files[key] == nil
-        let rejectFile = try handle(for: directory.appendingPathComponent("rejects").appendingPathComponent(name), key: key)
+        let rejectFile = try files[key] ?? handle(for: directory.appendingPathComponent("rejects").appendingPathComponent(uniqueName(for: input)), key: key)
         if isNew, let header { try rejectFile.write(contentsOf: header + [0x0A]) }
         try rejectFile.write(contentsOf: rejection.raw + [0x0A])
+    }
+
+    /// `x.csv`, then `x-2.csv`, `x-3.csv` for further inputs called `x.csv`.
+    private func uniqueName(for input: InputFile) -> String {
+        let name = input.isStandardInput ? "stdin" : input.baseName
+        var candidate = name
+        var n = 1
+        while names.contains(candidate) {
+            n += 1
+            let ext = (name as NSString).pathExtension
+            let stem = (name as NSString).deletingPathExtension
+            candidate = ext.isEmpty ? "\(stem)-\(n)" : "\(stem)-\(n).\(ext)"
+        }
+        names.insert(candidate)
+        return candidate
     }
 
     private func handle(for url: URL, key: String) throws -> FileHandle {
