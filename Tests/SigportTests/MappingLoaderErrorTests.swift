@@ -216,6 +216,10 @@ struct MappingLoaderErrorTests {
         .init("empty placeholder", LoaderCase.wide("  - {field: v, input_id: \"{ }\"}"), 8, "signals[0].input_id", "has an empty placeholder {}"),
         .init("bad template in a label value", LoaderCase.wide("  - {field: v, input_id: v, labels: {site: [\"{\"]}}"), 8, "signals[0].labels.site",
               #"has a "{" without "}" (write {{ for a literal brace)"#),
+        .init("a file capture the pattern does not have", LoaderCase.wide("  - {field: v, input_id: \"{file.serial}/v\"}"), 8, "signals[0].input_id",
+              #"{file.serial} in "{file.serial}/v" is not a named capture of source.file_name.pattern (captures: name)"#),
+        .init("{id} in a wide layout", LoaderCase.wide("  - {field: v, input_id: \"x/{id}\"}"), 8, "signals[0].input_id",
+              #"{id} in "x/{id}" is only for layout: long"#),
     ]
 
     @Test("keys: unknown (did you mean), missing", arguments: keyCases)

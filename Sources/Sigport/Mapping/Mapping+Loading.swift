@@ -56,7 +56,9 @@ extension Mapping {
             for key in ["signals", "signal"] { if let stray = top[key] { throw stray.error("is only for target: integration") } }
             ox = try OxSpec.load(try top.required("ox"), long: long != nil)
         }
-        return Mapping(file: file, text: text, source: source, target: target, long: long, signals: signals, ox: ox)
+        let mapping = Mapping(file: file, text: text, source: source, target: target, long: long, signals: signals, ox: ox)
+        try mapping.checkPlaceholders(file: file)
+        return mapping
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> MappingError {
@@ -179,5 +181,26 @@ extension RowFilter {
             condition = .empty
         }
         return RowFilter(field: try rule.required("field").string(), condition: condition, negated: negated)
+    }
+}
+
+extension Mapping {
+    /// `{file.x}` needs a capture named x in `source.file_name.pattern`, and `{id}` a long layout:
+    /// otherwise every row would be rejected, so the mapping is refused before any row is read.
+    func checkPlaceholders(file: String) throws {
+        let captures = Set(source.fileName?.captureNames ?? []).union(["name"])
+        let templates = signals.flatMap(\.templates) + (ox.map { ox in ox.events.map(\.eventType) + Array(ox.sensor.values) + Array(ox.beacon?.values ?? [:].values) } ?? [])
+        for template in templates {
+            for part in template.parts {
+                switch part {
+                case .file(let name) where !captures.contains(name):
+                    throw MappingError(file: file, line: template.line, key: template.key,
+                                       message: "{file.\(name)} in \"\(template.text)\" is not a named capture of source.file_name.pattern (captures: \(captures.sorted().joined(separator: ", ")))")
+                case .id where long == nil:
+                    throw MappingError(file: file, line: template.line, key: template.key, message: "{id} in \"\(template.text)\" is only for layout: long")
+                default: continue
+                }
+            }
+        }
     }
 }

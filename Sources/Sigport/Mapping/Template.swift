@@ -14,6 +14,9 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     public let parts: [Part]
     public let text: String
+    /// Where the template stands in the mapping file, and under which key, for errors found later.
+    public let line: Int
+    public let key: String
 
     public var description: String { text }
 
@@ -28,6 +31,8 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     init(_ text: String, at value: YAMLValue) throws {
         self.text = text
+        self.line = value.line
+        self.key = value.path
         var parts: [Part] = []
         var literal = ""
         var index = text.startIndex

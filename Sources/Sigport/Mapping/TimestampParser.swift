@@ -247,7 +247,8 @@ struct TimestampParser: Sendable {
             var m = 0
             if i < bytes.count, bytes[i] == UInt8(ascii: ":") { i += 1; guard let v = digits(2, 2) else { return nil }; m = v }
             else if let v = digits(2, 2) { m = v }
-            guard m <= 59 else { return nil }
+            // Real offsets run from -12:00 to +14:00; nothing past ±14:00 is a time zone.
+            guard m <= 59, h * 60 + m <= 14 * 60 else { return nil }
             return sign * (h * 3600 + m * 60)
         }
     }
