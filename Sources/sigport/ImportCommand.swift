@@ -6,7 +6,7 @@ import SigportContract
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load historical readings into the integration API, resumably.",
+        abstract: "Load historical readings into the integration API or the ox API, resumably.",
         discussion: """
         Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends
         the values in integration.insert requests packed up to the size limit (9 MiB) at the
@@ -16,6 +16,12 @@ struct ImportCommand: AsyncParsableCommand {
         kill, a crash or a budget stop and it resumes where it stopped — nothing lost, nothing sent
         twice (inserts are idempotent, so the one request whose answer never came is sent again).
         It refuses to resume when the mapping or an input changed.
+
+        With a `target: ox` mapping it creates the sensors and beacons the rows name (once each),
+        then the events in POST /event arrays, recording every created event's id in the
+        checkpoint. ox creates are not idempotent: a request whose answer was lost (dropped
+        connection, HTTP 500) is "in doubt", and --in-doubt decides what to do with it (default:
+        stop with exit 6 so that it can be checked first).
 
         Exit codes: 0 done; 1 done, some rows rejected; 2 invalid mapping; 3 --max-rejects
         exceeded; 4 an input cannot be used; 5 stopped by --max-requests or --deadline (resumable);
@@ -40,6 +46,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Requests per second the API allows (documented: 1).")
     var requestsPerSecond = Double(IntegrationContract.requestsPerSecond)
 
+    @Option(help: ArgumentHelp("ox target: what to do with a create whose answer was lost (resend: send it again, duplicates possible; skip: leave it, its events counted as in doubt; stop: exit 6 to check first).", valueName: "resend|skip|stop"))
+    var inDoubt: OxImporter.InDoubtPolicy = .stop
+
     @Flag(help: "Print one JSON object per event (requests, retries) instead of log lines.")
     var json = false
 
@@ -57,6 +66,10 @@ struct ImportCommand: AsyncParsableCommand {
             let mapping = try options.loadMapping()
             let inputs = try options.resolveInputs()
             let credentials = try Credentials.load(path: target.credentials)
+            if mapping.target == .ox {
+                try await runOx(mapping: mapping, inputs: inputs, credentials: credentials)
+                return
+            }
             guard let integration = credentials.integration else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
@@ -89,6 +102,42 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
+    private func runOx(mapping: Mapping, inputs: [InputFile], credentials: Credentials) async throws {
+        guard let ox = credentials.ox else {
+            throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no ox section.")
+        }
+        let report: Importer.Report
+        do {
+            let org = try OxImporter.org(for: mapping, in: ox)
+            let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
+                                         ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client)))
+            let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
+            var importOptions = OxImporter.Options(runDirectory: URL(fileURLWithPath: options.runDir))
+            importOptions.maxRequestBytes = maxRequestBytes
+            importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
+            importOptions.maxRequests = maxRequests
+            importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
+            importOptions.inDoubt = inDoubt
+            let json = self.json
+            let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
+                Self.log(event, json: json)
+            }
+            report = try await importer.run()
+        } catch let error as SigportError {
+            let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
+            throw CommandFailure(exitCode: code, message: "\(error)")
+        }
+        print(Self.summary(report, ox: true))
+        try options.writeReport(report)
+        if report.undecidedChunks > 0 {
+            throw CommandFailure(exitCode: .apiFailed, message: report.stopped ?? "\(report.undecidedChunks) request(s) in doubt")
+        }
+        if let stopped = report.stopped {
+            throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
+        }
+        if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
+    }
+
     static func log(_ event: Importer.Event, json: Bool) {
         let line: String
         switch event {
@@ -104,11 +153,14 @@ struct ImportCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    static func summary(_ report: Importer.Report) -> String {
+    static func summary(_ report: Importer.Report, ox: Bool = false) -> String {
         let t = report.total
         var lines = [
             "rows read \(t.read) = sent \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)\(report.resumed ? " (resumed run: counts include earlier sessions)" : "")",
-            "\(t.values) values for \(report.signals) signals",
+            ox ? "\(report.events) events created for \(report.sensors) sensors and \(report.beacons) beacons"
+                + "; in doubt: \(report.inDoubtChunks + report.undecidedChunks) requests, \(report.inDoubtEvents + report.undecidedEvents) events"
+                + (report.undecidedChunks > 0 ? " (\(report.undecidedChunks) requests, \(report.undecidedEvents) events undecided)" : "")
+               : "\(t.values) values for \(report.signals) signals",
             String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit),
         ]
         for (method, m) in report.requests.byMethod.sorted(by: { $0.key < $1.key }) { lines.append("  \(method): \(m.requests) requests, \(m.bytes) bytes") }
@@ -116,7 +168,8 @@ struct ImportCommand: AsyncParsableCommand {
         lines.append(String(format: "time: %.1f s, of which %.1f s waiting on the pace and %.1f s backing off (%d retries)",
                             report.seconds, report.secondsWaitingOnPace, report.secondsRetrying, report.retries))
         if let file = report.rejectsFile { lines.append("rejects: \(file)") }
-        if let stopped = report.stopped { lines.append("stopped: \(stopped); run the same command again to go on") }
+        if let stopped = report.stopped { lines.append("stopped: \(stopped)\(stopped.contains("--in-doubt") ? "" : "; run the same command again to go on")") }
         return lines.joined(separator: "\n")
     }
 }
+extension OxImporter.InDoubtPolicy: ExpressibleByArgument {}

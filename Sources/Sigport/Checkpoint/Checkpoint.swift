@@ -83,6 +83,27 @@ public final class Checkpoint: Sendable {
                 t.uniqueKey(["input", "line"])
             }
         }
+        migrator.registerMigration("v2-ox") { db in
+            /// ox sensors and beacons sigport created: the rendered fields (canonical JSON) → id.
+            try db.create(table: "oxEntity") { t in
+                t.column("kind", .text).notNull().check { ["sensor", "beacon"].contains($0) }
+                t.column("key", .text).notNull()
+                t.column("id", .text).notNull()
+                t.primaryKey(["kind", "key"])
+            }
+            /// Every ox event sigport created, by the id the API returned (ox has no list endpoint).
+            try db.create(table: "oxEvent") { t in
+                t.primaryKey("id", .text)
+                t.column("org", .text).notNull()
+                t.column("sensor", .text).notNull()
+                t.column("beacon", .text)
+                t.column("type", .text).notNull()
+                t.column("timestampMs", .integer).notNull()
+                t.column("reading", .integer).notNull()
+            }
+            /// How many ox events a chunk holds (to report those in doubt).
+            try db.alter(table: "chunk") { t in t.add(column: "events", .integer) }
+        }
         return migrator
     }
 }

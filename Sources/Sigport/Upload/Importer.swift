@@ -33,6 +33,15 @@ public final class Importer {
         /// Why the run stopped before the end (budget, deadline, reject limit), if it did.
         public var stopped: String?
         public var rejectsFile: String?
+        /// ox target: sensors, beacons and events created (over all sessions of the run).
+        public var sensors = 0
+        public var beacons = 0
+        public var events = 0
+        /// ox target: creates whose answer was lost, skipped (left in doubt) and still undecided.
+        public var inDoubtChunks = 0
+        public var inDoubtEvents = 0
+        public var undecidedChunks = 0
+        public var undecidedEvents = 0
     }
 
     public enum Event: Sendable {
@@ -55,8 +64,7 @@ public final class Importer {
     public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
                 onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws {
         guard mapping.target == .integration else {
-            throw SigportError(.invalidArgument, "This mapping targets the ox API; sigport import loads the integration API so far.",
-                               hint: "Use a mapping with target: integration (ox imports are planned, see `sigport plan`).")
+            throw SigportError(.invalidArgument, "This mapping targets the ox API: load it with OxImporter.")
         }
         self.mapping = mapping
         self.inputs = inputs
@@ -246,31 +254,14 @@ public final class Importer {
             }
             report.retries += 1
             onEvent(.retry(method: method, attempt: attempt, reason: reason))
-            let backoff = min(30.0, 0.5 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
+            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
             report.secondsRetrying += backoff
-            try await Task.sleep(for: .milliseconds(Int64(backoff * 1000)))
+            try await RetryBackoff.sleep(seconds: backoff)
         }
     }
 
-    /// `rejects.jsonl` and the per-input reject files, from the checkpoint (so a resumed run lists
-    /// each rejected row once).
     private func writeRejects() throws -> String {
-        let directory = options.runDirectory
-        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects"))
-        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects.jsonl"))
-        let writer = RejectWriter(directory: directory)
-        let byPath = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0) })
-        var headers: [String: [UInt8]?] = [:]
-        for record in try checkpoint.rejects() {
-            guard let input = byPath[record.input] else { continue }
-            if headers[input.path] == nil {
-                headers[input.path] = mapping.source.format == .csv && mapping.source.csv.header
-                    ? CSVWriter.line(try mapping.reader(for: input).fieldNames, dialect: mapping.source.csv) : nil
-            }
-            try writer.write(Rejection(location: RowLocation(file: record.input, line: record.line, byteOffset: 0), column: record.column, value: record.value,
-                                       rule: record.rule, message: record.message, raw: [UInt8](record.raw)), input: input, header: headers[input.path] ?? nil)
-        }
-        return writer.logURL.path
+        try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
     }
 }
 

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// An ox sensor or beacon sigport created: `key` is the canonical JSON of its rendered fields.
+public struct OxEntityIDRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "oxEntity"
+    public var kind: String
+    public var key: String
+    public var id: String
+}
+
+/// One ox event sigport created (the ledger later jobs rely on: ox cannot list an org's events).
+public struct OxEventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "oxEvent"
+    public var id: String
+    public var org: String
+    public var sensor: String
+    public var beacon: String?
+    public var type: String
+    public var timestampMs: Int64
+    public var reading: Int64
+}
+
+extension Checkpoint {
+    /// kind → key → id.
+    public func oxEntityIDs() throws -> [String: [String: String]] {
+        try queue.read { db in
+            var out: [String: [String: String]] = [:]
+            for record in try OxEntityIDRecord.fetchAll(db) { out[record.kind, default: [:]][record.key] = record.id }
+            return out
+        }
+    }
+
+    public func saveOxEntities(_ records: [OxEntityIDRecord]) throws {
+        try queue.write { db in for record in records { try record.save(db) } }
+    }
+
+    public func oxEvents() throws -> [OxEventRecord] { try queue.read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
+
+    /// Records an ox create about to leave (state `sent`), with the number of events it holds.
+    public func oxChunkSent(input: String, method: String, rows: Range<Int>, bytes: Int, events: Int) throws -> Int64 {
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO chunk (input, method, state, firstRow, endRow, bytes, events) VALUES (?, ?, 'sent', ?, ?, ?, ?)",
+                           arguments: [input, method, rows.lowerBound, rows.upperBound, bytes, events])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Sets a chunk's state (and counts an attempt when it is sent again).
+    public func setChunk(_ id: Int64, state: ChunkRecord.State, bytes: Int? = nil, events: Int? = nil) throws {
+        try queue.write { db in
+            try db.execute(sql: """
+                UPDATE chunk SET state = ?, attempts = attempts + (CASE WHEN ? = 'sent' THEN 1 ELSE 0 END),
+                  bytes = COALESCE(?, bytes), events = COALESCE(?, events) WHERE id = ?
+                """, arguments: [state.rawValue, state.rawValue, bytes, events, id])
+        }
+    }
+
+    /// The in-doubt chunks of an input: (id, firstRow, endRow, events).
+    public func inDoubtChunks(input: String) throws -> [(id: Int64, rows: Range<Int>, events: Int)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, firstRow, endRow, events FROM chunk WHERE input = ? AND state = 'inDoubt' ORDER BY firstRow", arguments: [input])
+                .map { ($0["id"], ($0["firstRow"] as Int)..<($0["endRow"] as Int), ($0["events"] as Int?) ?? 0) }
+        }
+    }
+
+    /// In-doubt chunks overall: those left behind (skipped) and those a run must still decide on
+    /// (their rows are not done yet).
+    public func inDoubtCounts() throws -> (skippedChunks: Int, skippedEvents: Int, openChunks: Int, openEvents: Int) {
+        try queue.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT chunk.endRow <= input.rowsDone AS skipped, COUNT(*) AS n, COALESCE(SUM(chunk.events), 0) AS e
+                FROM chunk JOIN input ON input.path = chunk.input WHERE chunk.state = 'inDoubt' GROUP BY 1
+                """)
+            var out = (0, 0, 0, 0)
+            for row in rows {
+                if row["skipped"] as Bool { out.0 = row["n"]; out.1 = row["e"] } else { out.2 = row["n"]; out.3 = row["e"] }
+            }
+            return out
+        }
+    }
+
+    /// In one transaction: the ox events request acknowledged (if any), the input's progress, the
+    /// rows rejected in its range and the events created.
+    public func acknowledgeOx(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], events: [OxEventRecord]) throws {
+        try queue.write { db in
+            if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
+            try db.execute(sql: """
+                UPDATE input SET rowsDone = ?, byteOffsetDone = ?, mapped = mapped + ?, rejected = rejected + ?,
+                  filtered = filtered + ?, "values" = "values" + ?, finished = ? WHERE path = ?
+                """, arguments: [progress.rowsDone, progress.byteOffsetDone, progress.mapped, progress.rejected,
+                                 progress.filtered, progress.values, progress.finished, input])
+            for reject in rejects { try reject.insert(db, onConflict: .ignore) }
+            for event in events { try event.insert(db) }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Helpers both importers (integration and ox) use.
+enum RetryBackoff {
+    /// Exponential backoff with jitter: 0.5 s doubling per attempt, up to 30 s, times 0.5...1.
+    static func seconds(afterAttempt attempt: Int) -> Double {
+        min(30.0, 0.5 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
+    }
+
+    static func sleep(seconds: Double) async throws {
+        try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+    }
+}
+
+enum RejectsFile {
+    /// `rejects.jsonl` and the per-input reject files, from the checkpoint (so a resumed run lists
+    /// each rejected row once). Returns the log's path.
+    static func write(directory: URL, mapping: Mapping, inputs: [InputFile], checkpoint: Checkpoint) throws -> String {
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects"))
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("rejects.jsonl"))
+        let writer = RejectWriter(directory: directory)
+        let byPath = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0) })
+        var headers: [String: [UInt8]?] = [:]
+        for record in try checkpoint.rejects() {
+            guard let input = byPath[record.input] else { continue }
+            if headers[input.path] == nil {
+                headers[input.path] = mapping.source.format == .csv && mapping.source.csv.header
+                    ? CSVWriter.line(try mapping.reader(for: input).fieldNames, dialect: mapping.source.csv) : nil
+            }
+            try writer.write(Rejection(location: RowLocation(file: record.input, line: record.line, byteOffset: 0), column: record.column, value: record.value,
+                                       rule: record.rule, message: record.message, raw: [UInt8](record.raw)), input: input, header: headers[input.path] ?? nil)
+        }
+        return writer.logURL.path
+    }
+}

@@ -1,0 +1,340 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SigportContract
+
+/// `sigport import` for the ox API: maps rows to events, creates the sensors and beacons they
+/// name (once each, ids kept in the checkpoint), then creates the events in `POST /event` array
+/// bodies under the size limit, recording every created event's id in the checkpoint's ledger.
+///
+/// ox creates are not idempotent: a `POST /event` whose answer was lost (dropped connection, HTTP
+/// 500) may or may not have created its events. Such a chunk is marked `inDoubt`, and
+/// `Options.inDoubt` decides: send it again (duplicates possible), skip it (its events counted as
+/// in doubt), or stop (the default) so that someone can check before deciding.
+public final class OxImporter {
+    public enum InDoubtPolicy: String, Sendable, CaseIterable { case resend, skip, stop }
+
+    public struct Options: Sendable {
+        public var runDirectory: URL
+        public var maxRequestBytes = IntegrationContract.maxRequestBytes
+        public var maxRejects: RejectLimit?
+        public var maxRequests: Int?
+        public var deadline: Date?
+        public var maxAttempts = 8
+        public var inDoubt = InDoubtPolicy.stop
+
+        public init(runDirectory: URL) { self.runDirectory = runDirectory }
+    }
+
+    public typealias Report = Importer.Report
+    public typealias Event = Importer.Event
+
+    let mapping: Mapping
+    let inputs: [InputFile]
+    let client: OxClient
+    let org: String
+    let orgNumber: Int64
+    let options: Options
+    let checkpoint: Checkpoint
+    let onEvent: @Sendable (Event) -> Void
+    private var mapper: RowMapper
+    private var report = Report()
+    /// kind → canonical fields → id.
+    private var entityIDs: [String: [String: String]] = [:]
+
+    public init(mapping: Mapping, inputs: [InputFile], client: OxClient, options: Options,
+                onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws {
+        guard mapping.target == .ox, mapping.ox != nil else {
+            throw SigportError(.invalidArgument, "This mapping targets the integration API: load it with Importer.")
+        }
+        guard let number = Int64(client.org.org) else {
+            throw SigportError(.credentials, "The ox org \(client.org.org) is not an entity id (a positive integer).")
+        }
+        self.mapping = mapping
+        self.inputs = inputs
+        self.client = client
+        self.org = client.org.org
+        self.orgNumber = number
+        self.options = options
+        self.checkpoint = try Checkpoint(directory: options.runDirectory)
+        self.onEvent = onEvent
+        self.mapper = RowMapper(mapping: mapping)
+        report.requests = RequestPlan(limit: options.maxRequestBytes)
+    }
+
+    /// Which org of the credentials a mapping loads into: its `ox.org`, else the first.
+    public static func org(for mapping: Mapping, in credentials: OxCredentials) throws -> OxCredentials.Org {
+        if let wanted = mapping.ox?.org {
+            guard let org = credentials.orgs.first(where: { $0.org == wanted }) else {
+                throw SigportError(.credentials, "The credentials file has no client for org \(wanted), which the mapping names.")
+            }
+            return org
+        }
+        guard let first = credentials.orgs.first else { throw SigportError(.credentials, "The credentials file lists no ox org.") }
+        return first
+    }
+
+    struct Stop: Error { let reason: String }
+
+    public func run() async throws -> Report {
+        let started = ContinuousClock.now
+        let prints = try inputs.map { ($0, try Checkpoint.Fingerprint.of($0)) }
+        let (resumed, records) = try checkpoint.begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: prints)
+        report.resumed = resumed
+        entityIDs = try checkpoint.oxEntityIDs()
+        if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
+        do {
+            let open = try checkpoint.inDoubtCounts()
+            if open.openChunks > 0 && options.inDoubt == .stop { throw Stop(reason: "in doubt") }
+            for (input, record) in zip(inputs, records) where !record.finished {
+                try await load(input, from: record)
+            }
+        } catch let stop as Stop {
+            report.stopped = stop.reason
+        }
+        let final = try checkpoint.inputs()
+        report.files = final.map { MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values)) }
+        for file in report.files { report.total.add(file.counts) }
+        report.total.rejectsByRule = try Dictionary(checkpoint.rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
+        let ids = try checkpoint.oxEntityIDs()
+        report.sensors = ids["sensor"]?.count ?? 0
+        report.beacons = ids["beacon"]?.count ?? 0
+        report.events = try checkpoint.oxEvents().count
+        let doubt = try checkpoint.inDoubtCounts()
+        (report.inDoubtChunks, report.inDoubtEvents, report.undecidedChunks, report.undecidedEvents) = doubt
+        if report.stopped == "in doubt" {
+            report.stopped = "\(doubt.openChunks) request(s) creating \(doubt.openEvents) events got no answer and may or may not have created them;"
+                + " check the org, then run again with --in-doubt resend (send them again: duplicates if they were created) or --in-doubt skip (leave them as they are)"
+        }
+        report.secondsWaitingOnPace = Self.seconds(await client.pacer.waited)
+        report.seconds = Self.seconds(started.duration(to: .now))
+        if report.total.rejected > 0 {
+            report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
+        }
+        return report
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The rows since the last acknowledged request: their events, rejects and counts.
+    struct PendingChunk {
+        var firstRow: Int
+        var events: [MappedEvent] = []
+        var times: [Int64] = []
+        var bytes = 2
+        var progress = Checkpoint.Progress(rowsDone: 0, byteOffsetDone: 0)
+        var rejects: [RejectRecord] = []
+
+        mutating func reject(_ record: RejectRecord) {
+            rejects.append(record)
+            progress.rejected += 1
+        }
+    }
+
+    /// An estimate of an event's entry size (ids up to 19 digits), to close a chunk before its
+    /// body can pass the limit; the body itself is built and checked byte by byte when sent.
+    private func entrySize(_ event: MappedEvent, time: Int64) -> Int {
+        OxEventBatchBuilder.event(org: orgNumber, sensor: Int64.max, beacon: event.beacon == nil ? nil : Int64.max,
+                                  type: event.eventType, reading: event.reading, timestampMilliseconds: Self.milliseconds(time)).utf8.count
+    }
+
+    static func milliseconds(_ microseconds: Int64) -> Int64 {
+        microseconds >= 0 ? microseconds / 1000 : -((-microseconds + 999) / 1000)
+    }
+
+    private func load(_ input: InputFile, from record: InputRecord) async throws {
+        var reader: any RowReader = try mapping.reader(for: input)
+        try mapper.start(file: input, fieldNames: reader.fieldNames)
+        var row = 0
+        var offset: Int64 = 0
+        while row < record.rowsDone, let outcome = try reader.next() {
+            row += 1
+            offset = outcome.location.byteOffset
+        }
+        // A chunk of an earlier session whose answer was lost: its rows are rebuilt and decided on.
+        var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > row }
+        if doubt != nil && options.inDoubt == .stop { throw Stop(reason: "in doubt") }
+        var chunk = PendingChunk(firstRow: row)
+        while let outcome = try reader.next() {
+            row += 1
+            offset = outcome.location.byteOffset
+            switch outcome {
+            case .problem(let problem):
+                chunk.reject(RejectRecord(problem, input: input))
+            case .row(let source):
+                switch mapper.map(source) {
+                case .filtered: chunk.progress.filtered += 1
+                case .rejected(let rejection): chunk.reject(RejectRecord(rejection, input: input))
+                case .mapped(let mapped):
+                    let size = mapped.events.reduce(0) { $0 + 1 + entrySize($1, time: mapped.time) }
+                    if chunk.bytes + size > options.maxRequestBytes {
+                        if chunk.events.isEmpty {
+                            chunk.reject(RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
+                                                                message: "this row alone makes a request over \(options.maxRequestBytes) bytes", raw: source.raw), input: input))
+                            continue
+                        }
+                        try await send(&chunk, input: input, endRow: row - 1, offset: offset, doubt: &doubt)
+                    }
+                    chunk.bytes += size
+                    chunk.events += mapped.events
+                    chunk.times += Array(repeating: mapped.time, count: mapped.events.count)
+                    chunk.progress.mapped += 1
+                    chunk.progress.values += mapped.events.count
+                }
+            }
+            if let doubtful = doubt, row == doubtful.rows.upperBound {
+                try await send(&chunk, input: input, endRow: row, offset: offset, doubt: &doubt)
+            }
+            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.progress.rejected, read: row, final: false) {
+                try await send(&chunk, input: input, endRow: row, offset: offset, doubt: &doubt)
+                throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
+            }
+        }
+        try await send(&chunk, input: input, endRow: row, offset: offset, finished: true, doubt: &doubt)
+    }
+
+    /// Creates the chunk's sensors and beacons not created yet, then its events; records them.
+    private func send(_ chunk: inout PendingChunk, input: InputFile, endRow: Int, offset: Int64, finished: Bool = false,
+                      doubt: inout (id: Int64, rows: Range<Int>, events: Int)?) async throws {
+        var ledger: [OxEventRecord] = []
+        var chunkID: Int64?
+        var skipped = false
+        // The rebuilt rows of an in-doubt chunk of an earlier session.
+        let redo = doubt.flatMap { $0.rows.lowerBound < endRow ? $0 : nil }
+        if redo != nil { doubt = nil }
+        if !chunk.events.isEmpty {
+            if redo != nil, options.inDoubt == .skip {
+                skipped = true
+            } else {
+                try await createEntities(kind: "sensor", Set(chunk.events.map(\.sensor)).sorted(), catalog: mapper.sensors)
+                try await createEntities(kind: "beacon", Set(chunk.events.compactMap(\.beacon)).sorted(), catalog: mapper.beacons)
+                var batch = OxEventBatchBuilder(limit: options.maxRequestBytes)
+                var rows: [OxEventRecord] = []
+                for (event, time) in zip(chunk.events, chunk.times) {
+                    let sensor = entityIDs["sensor"]![key(mapper.sensors[event.sensor])]!
+                    let beacon = event.beacon.map { entityIDs["beacon"]![key(mapper.beacons[$0])]! }
+                    let ms = Self.milliseconds(time)
+                    let added = batch.add(OxEventBatchBuilder.event(org: orgNumber, sensor: Int64(sensor)!, beacon: beacon.map { Int64($0)! },
+                                                                    type: event.eventType, reading: event.reading, timestampMilliseconds: ms))
+                    precondition(added, "an ox event chunk was sized over the limit")
+                    rows.append(OxEventRecord(id: "", org: org, sensor: sensor, beacon: beacon, type: event.eventType, timestampMs: ms, reading: event.reading))
+                }
+                let body = batch.encode()
+                try checkBudget()
+                if let redo {
+                    chunkID = redo.id
+                    try checkpoint.setChunk(redo.id, state: .sent, bytes: body.count, events: rows.count)
+                } else {
+                    chunkID = try checkpoint.oxChunkSent(input: input.path, method: "POST /event", rows: chunk.firstRow..<endRow, bytes: body.count, events: rows.count)
+                }
+                switch try await create(body, path: "event", count: rows.count, chunk: chunkID) {
+                case .created(let ids):
+                    ledger = zip(rows, ids).map { row, id in var row = row; row.id = id; return row }
+                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.firstRow, requestsSoFar: report.requests.requests))
+                case .inDoubt:
+                    skipped = true
+                }
+            }
+        }
+        chunk.progress.rowsDone = endRow
+        chunk.progress.byteOffsetDone = offset
+        chunk.progress.finished = finished
+        if skipped {
+            // Left in doubt: the rows are done (their events may exist), the chunk stays inDoubt.
+            try checkpoint.acknowledgeOx(chunk: nil, input: input.path, progress: chunk.progress, rejects: chunk.rejects, events: [])
+        } else {
+            try checkpoint.acknowledgeOx(chunk: chunkID, input: input.path, progress: chunk.progress, rejects: chunk.rejects, events: ledger)
+        }
+        chunk = PendingChunk(firstRow: endRow)
+    }
+
+    /// The canonical JSON of an entity's rendered fields: its key in the checkpoint.
+    private func key(_ entity: EntityDefinition) -> String {
+        "{" + entity.fields.sorted { $0.key < $1.key }.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }.joined(separator: ",") + "}"
+    }
+
+    private func createEntities(kind: String, _ indices: [Int], catalog: [EntityDefinition]) async throws {
+        var seen = Set<String>()
+        let missing = indices.map { catalog[$0] }.filter { entityIDs[kind]?[key($0)] == nil && seen.insert(key($0)).inserted }
+        guard !missing.isEmpty else { return }
+        var done = 0
+        for body in OxEntityBodies.make(missing, org: orgNumber, limit: options.maxRequestBytes) {
+            let count = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [Any])?.count ?? 0
+            try checkBudget()
+            guard case .created(let ids) = try await create(body, path: kind, count: count, chunk: nil) else {
+                throw SigportError(.unreachable, "POST /\(kind) got no answer: the \(kind)s it held may or may not have been created.",
+                                   hint: "Running again creates them again (an unanswered \(kind) stays unused).")
+            }
+            let records = zip(missing[done..<(done + count)], ids).map { OxEntityIDRecord(kind: kind, key: key($0), id: $1) }
+            try checkpoint.saveOxEntities(records)
+            for record in records { entityIDs[kind, default: [:]][record.key] = record.id }
+            done += count
+        }
+    }
+
+    private func checkBudget() throws {
+        if let max = options.maxRequests, report.requests.requests >= max { throw Stop(reason: "the request budget of \(max) is used") }
+        if let deadline = options.deadline, Date() >= deadline { throw Stop(reason: "the deadline passed") }
+    }
+
+    enum Outcome { case created([String]); case inDoubt }
+
+    struct CreateAnswer: Decodable {
+        struct IDs: Decodable { let ids: [String] }
+        let data: IDs
+    }
+
+    /// One create until answered. 429 and 503 (refused before any work) and other 5xx answered
+    /// before the request was read are retried; a lost answer or a 500 makes the request in doubt
+    /// and `Options.inDoubt` decides (resend retries it, skip and stop give up on it).
+    private func create(_ body: [UInt8], path: String, count: Int, chunk: Int64?) async throws -> Outcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            report.requests.add("POST /\(path)", size: body.count)
+            try checkpoint.noteRequest()
+            var reason: String
+            var doubtful = false
+            do {
+                let (status, data) = try await client.request(.POST, path, body: ByteBuffer(bytes: body))
+                report.httpStatuses[String(status), default: 0] += 1
+                if status == 200 || status == 201 {
+                    guard let answer = try? JSONDecoder().decode(CreateAnswer.self, from: data), answer.data.ids.count == count else {
+                        throw SigportError(.unexpectedResponse, "POST /\(path) answered without \(count) ids.")
+                    }
+                    return .created(answer.data.ids)
+                }
+                guard status == 429 || status >= 500 else {
+                    throw SigportError(.rejectedByServer, "POST /\(path) got HTTP \(status).",
+                                       hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
+                }
+                reason = "HTTP \(status)"
+                doubtful = status != 429 && status != 503
+            } catch let error as SigportError where error.code == .unreachable {
+                report.httpStatuses["no answer", default: 0] += 1
+                reason = "no answer"
+                doubtful = true
+            }
+            if doubtful {
+                if let chunk { try checkpoint.setChunk(chunk, state: .inDoubt) }
+                switch (chunk, options.inDoubt) {
+                case (nil, _): return .inDoubt
+                case (_, .stop): throw Stop(reason: "in doubt")
+                case (_, .skip): return .inDoubt
+                case (_, .resend): if let chunk { try checkpoint.setChunk(chunk, state: .sent) }
+                }
+            }
+            guard attempt < options.maxAttempts else {
+                throw SigportError(.unreachable, "POST /\(path) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.")
+            }
+            report.retries += 1
+            onEvent(.retry(method: "POST /\(path)", attempt: attempt, reason: reason))
+            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
+            report.secondsRetrying += backoff
+            try await RetryBackoff.sleep(seconds: backoff)
+        }
+    }
+}
