@@ -83,14 +83,7 @@ extension Checkpoint {
     /// In one transaction: the ox events request acknowledged (if any), the input's progress, the
     /// rows rejected in its range and the events created.
     public func acknowledgeOx(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], events: [OxEventRecord]) throws {
-        try queue.write { db in
-            if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
-            try db.execute(sql: """
-                UPDATE input SET rowsDone = ?, byteOffsetDone = ?, mapped = mapped + ?, rejected = rejected + ?,
-                  filtered = filtered + ?, "values" = "values" + ?, finished = ? WHERE path = ?
-                """, arguments: [progress.rowsDone, progress.byteOffsetDone, progress.mapped, progress.rejected,
-                                 progress.filtered, progress.values, progress.finished, input])
-            for reject in rejects { try reject.insert(db, onConflict: .ignore) }
+        try acknowledge(chunk: chunk, input: input, progress: progress, rejects: rejects) { db in
             for event in events { try event.insert(db) }
         }
     }

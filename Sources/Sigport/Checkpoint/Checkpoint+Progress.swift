@@ -100,6 +100,14 @@ extension Checkpoint {
     /// In one transaction: the request acknowledged (if any), the input's progress, the rows
     /// rejected in its range and the signal ids the server returned.
     public func acknowledge(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], signals: [SignalIDRecord]) throws {
+        try acknowledge(chunk: chunk, input: input, progress: progress, rejects: rejects) { db in
+            for signal in signals { try signal.save(db) }
+        }
+    }
+
+    /// The transaction every acknowledgement shares; `results` records what the server returned.
+    func acknowledge(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord],
+                     results: @Sendable (Database) throws -> Void) throws {
         try queue.write { db in
             if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
             try db.execute(sql: """
@@ -108,7 +116,7 @@ extension Checkpoint {
                 """, arguments: [progress.rowsDone, progress.byteOffsetDone, progress.mapped, progress.rejected,
                                  progress.filtered, progress.values, progress.finished, input])
             for reject in rejects { try reject.insert(db, onConflict: .ignore) }
-            for signal in signals { try signal.save(db) }
+            try results(db)
         }
     }
 
