@@ -109,9 +109,10 @@ extension SourceSpec {
             let pattern = try f.fields(known: ["pattern"]).required("pattern")
             fileName = try NSRegularExpressionBox(pattern: try pattern.string(), at: pattern)
         }
+        let nulls = Set(try fields["nulls"]?.strings() ?? [""])
         return SourceSpec(
             format: format, csv: csv, timestamp: try TimestampSpec.load(try fields.required("timestamp")),
-            decimalComma: decimalComma, nulls: Set(try fields["nulls"]?.strings() ?? [""]),
+            decimalComma: decimalComma, nulls: nulls, longestNull: nulls.map(\.utf8.count).max() ?? 0,
             fileName: fileName, filters: try fields["filters"]?.items().map(RowFilter.load) ?? [],
             defaults: Dictionary(uniqueKeysWithValues: try fields["defaults"]?.entries().map { ($0.key, try $0.value.string()) } ?? []))
     }

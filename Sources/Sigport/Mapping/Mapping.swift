@@ -58,6 +58,8 @@ public struct SourceSpec: Sendable {
     public var decimalComma: Bool
     /// Field texts that mean "no value" (the row is kept, the value left out).
     public var nulls: Set<String>
+    /// The longest null text in bytes: longer field texts cannot be null, without hashing them.
+    public var longestNull: Int
     /// A regex over the file's base name; named captures become `{file.<name>}`.
     public var fileName: NSRegularExpressionBox?
     public var filters: [RowFilter]

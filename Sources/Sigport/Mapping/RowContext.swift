@@ -6,8 +6,11 @@ struct RowContext {
     let source: SourceSpec
 
     /// The field's value; `.missing` when the row lacks it, with the default applied when empty.
-    func value(_ field: String) -> FieldValue {
-        let raw = index[field].flatMap { $0 < row.values.count ? row.values[$0] : nil } ?? .missing
+    func value(_ field: String) -> FieldValue { value(at: index[field], field: field) }
+
+    /// The same, with the field's position already known (the hot path: no lookup by name).
+    func value(at position: Int?, field: String) -> FieldValue {
+        let raw = position.flatMap { $0 < row.values.count ? row.values[$0] : nil } ?? .missing
         if isEmptyRaw(raw), let fallback = source.defaults[field] { return .text(fallback) }
         return raw
     }
@@ -15,7 +18,8 @@ struct RowContext {
     private func isEmptyRaw(_ value: FieldValue) -> Bool {
         switch value {
         case .missing, .null: true
-        case .text(let text): source.nulls.contains(text)
+        // Hash only texts short enough to be one of the null texts: most values are not.
+        case .text(let text): text.utf8.count <= source.longestNull && source.nulls.contains(text)
         default: false
         }
     }
@@ -83,6 +87,9 @@ enum NumberText {
 
 extension Substring {
     var trimmingSpaces: Substring {
+        // Most values have no padding: decide from the bytes at the ends before touching Characters.
+        let isPad: (UInt8?) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        if !isPad(utf8.first) && !isPad(utf8.last) { return self }
         var s = self
         while s.first == " " || s.first == "\t" { s.removeFirst() }
         while s.last == " " || s.last == "\t" { s.removeLast() }

@@ -11,6 +11,11 @@ public struct RowMapper {
     private var fileFields: [String: String] = [:]
 
     public private(set) var signals: [SignalDefinition] = []
+    /// Per signal spec, the fields its input ID was last rendered from and the signal it gave:
+    /// rows of one device repeat them, so most rows reuse it without rendering or hashing.
+    private var recentSignal: [(key: [String?], index: Int, inputID: String)?]
+    /// Per signal spec, the position of its value field in this file's rows.
+    private var valuePosition: [Int?] = []
     private var signalIndex: [String: Int] = [:]
     public private(set) var sensors: [EntityDefinition] = []
     private var sensorIndex: [EntityDefinition: Int] = [:]
@@ -20,12 +25,15 @@ public struct RowMapper {
     public init(mapping: Mapping) {
         self.mapping = mapping
         self.timestamps = TimestampParser(mapping.source.timestamp)
+        self.recentSignal = Array(repeating: nil, count: mapping.signals.count)
     }
 
     /// Prepares for the rows of one file: which value holds which field, and the file-name
     /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
     public mutating func start(file: InputFile, fieldNames: [String]) throws {
+        recentSignal = Array(repeating: nil, count: mapping.signals.count)
         index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         let missing = mapping.referencedFields.filter { index[$0] == nil }
         if !missing.isEmpty && mapping.source.format == .csv {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
@@ -86,9 +94,9 @@ public struct RowMapper {
                                         idField: mapping.long?.idField, defaults: mapping.source.defaults)
         switch mapping.target {
         case .integration:
-            for spec in mapping.signals {
+            for (s, spec) in mapping.signals.enumerated() {
                 let field = spec.field ?? mapping.long!.valueField
-                let value = context.value(field)
+                let value = context.value(at: valuePosition[s], field: field)
                 if context.isEmpty(value) { continue }
                 let number: Double
                 switch spec.valueType {
@@ -105,9 +113,22 @@ public struct RowMapper {
                     }
                 }
                 let signal: Int
-                switch catalogSignal(spec, renderer) {
-                case .success(let i): signal = i
-                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                let key = spec.inputID.parts.map { part -> String? in
+                    switch part {
+                    case .field(let name): context.text(name)
+                    case .id: renderer.id
+                    case .literal, .file: nil
+                    }
+                }
+                // The index is checked against the catalog: a rejected row's signals are rolled back.
+                if let recent = recentSignal[s], recent.key == key, recent.index < signals.count, signals[recent.index].inputID == recent.inputID {
+                    signal = recent.index
+                } else {
+                    switch catalogSignal(spec, renderer) {
+                    case .success(let i): signal = i
+                    case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                    }
+                    recentSignal[s] = (key, signal, signals[signal].inputID)
                 }
                 mapped.values.append((signal, number))
             }
