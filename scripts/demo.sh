@@ -31,6 +31,9 @@ echo
 echo "== sigport import: the PLC historian export (long layout, decimal commas, local time across DST)"
 "$bin" import --credentials "$work/credentials.json" --mapping Mappings/plc-long.yaml samples/plc/ --run-dir "$work/run-plc"
 echo
+echo "== sigport import: wearables' nested JSONL into the ox API (sensors, beacons, events)"
+"$bin" import --credentials "$work/credentials.json" --mapping Mappings/wearables-ox.yaml samples/wearables/ --run-dir "$work/run-ox"
+echo
 echo "== sigport status: the checkpoint of the first import"
 "$bin" status "$work/run"
 echo
