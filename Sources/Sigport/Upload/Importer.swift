@@ -105,61 +105,35 @@ public final class Importer {
 
     /// One input: skip what the checkpoint says is done, then map, pack and send the rest.
     private func load(_ input: InputFile, from record: InputRecord) async throws {
-        var reader: any RowReader = try mapping.reader(for: input)
-        try mapper.start(file: input, fieldNames: reader.fieldNames)
-        var row = 0
-        var offset: Int64 = 0
-        // Rows before rowsDone were sent and acknowledged (or rejected, or filtered): read past them.
-        while row < record.rowsDone, let outcome = try reader.next() {
-            row += 1
-            offset = outcome.location.byteOffset
-        }
-        var chunk = PendingChunk(firstRow: row, frame: newFrame())
-        while let outcome = try reader.next() {
-            row += 1
-            offset = outcome.location.byteOffset
-            switch outcome {
-            case .problem(let problem):
-                chunk.reject(RejectRecord(problem, input: input))
-            case .row(let source):
-                switch mapper.map(source) {
-                case .filtered: chunk.progress.filtered += 1
-                case .rejected(let rejection): chunk.reject(RejectRecord(rejection, input: input))
-                case .mapped(let mapped):
-                    let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
+        var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, rowsDone: record.rowsDone)
+        var chunk = PendingChunk(ledger: ChunkLedger(firstRow: rows.row), frame: newFrame())
+        while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
+            if case .mapped(let mapped, let source) = step {
+                let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
+                if !chunk.frame.add(time: mapped.time, values: values) {
+                    try await send(&chunk, input: input, endRow: rows.row - 1, offset: rows.offset)
                     if !chunk.frame.add(time: mapped.time, values: values) {
-                        try await send(&chunk, input: input, endRow: row - 1, offset: offset)
-                        if !chunk.frame.add(time: mapped.time, values: values) {
-                            chunk.reject(RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
-                                                                message: "this row alone makes a request over \(options.maxRequestBytes) bytes", raw: source.raw), input: input))
-                            continue
-                        }
+                        chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
+                        continue
                     }
-                    chunk.progress.mapped += 1
-                    chunk.progress.values += values.count
-                    chunk.signals.formUnion(values.map(\.0))
                 }
+                chunk.ledger.progress.mapped += 1
+                chunk.ledger.progress.values += values.count
+                chunk.signals.formUnion(values.map(\.0))
             }
-            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.progress.rejected, read: row, final: false) {
-                try await send(&chunk, input: input, endRow: row, offset: offset)
+            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
+                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset)
                 throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
             }
         }
-        try await send(&chunk, input: input, endRow: row, offset: offset, finished: true)
+        try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true)
     }
 
     /// The rows since the last acknowledged request: their frame, rejects and counts.
     struct PendingChunk {
-        var firstRow: Int
+        var ledger: ChunkLedger
         var frame: InsertFrameBuilder
-        var progress = Checkpoint.Progress(rowsDone: 0, byteOffsetDone: 0)
-        var rejects: [RejectRecord] = []
         var signals: Set<String> = []
-
-        mutating func reject(_ record: RejectRecord) {
-            rejects.append(record)
-            progress.rejected += 1
-        }
     }
 
     private func newFrame() -> InsertFrameBuilder {
@@ -175,18 +149,18 @@ public final class Importer {
             try await saveSignals(chunk.signals)
             try checkBudget()
             let body = chunk.frame.encode()
-            chunkID = try checkpoint.chunkSent(input: input.path, method: "integration.insert", rows: chunk.firstRow..<endRow, bytes: body.count)
+            chunkID = try checkpoint.chunkSent(input: input.path, method: "integration.insert", rows: chunk.ledger.firstRow..<endRow, bytes: body.count)
             let result = try await exchange(body, method: "integration.insert")
             signalRecords = result.signalsByInput.compactMap { inputID, summary in
                 savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: summary.id, saveView: $0.saveView) }
             }
-            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: endRow - chunk.firstRow, requestsSoFar: report.requests.requests))
+            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: endRow - chunk.ledger.firstRow, requestsSoFar: report.requests.requests))
         }
-        chunk.progress.rowsDone = endRow
-        chunk.progress.byteOffsetDone = offset
-        chunk.progress.finished = finished
-        try checkpoint.acknowledge(chunk: chunkID, input: input.path, progress: chunk.progress, rejects: chunk.rejects, signals: signalRecords)
-        chunk = PendingChunk(firstRow: endRow, frame: newFrame())
+        chunk.ledger.progress.rowsDone = endRow
+        chunk.ledger.progress.byteOffsetDone = offset
+        chunk.ledger.progress.finished = finished
+        try checkpoint.acknowledge(chunk: chunkID, input: input.path, progress: chunk.ledger.progress, rejects: chunk.ledger.rejects, signals: signalRecords)
+        chunk = PendingChunk(ledger: ChunkLedger(firstRow: endRow), frame: newFrame())
     }
 
     /// Saves the metadata of signals not saved yet (or changed), before values are sent to them.

@@ -120,17 +120,11 @@ public final class OxImporter {
 
     /// The rows since the last acknowledged request: their events, rejects and counts.
     struct PendingChunk {
-        var firstRow: Int
+        var ledger: ChunkLedger
         var events: [MappedEvent] = []
         var times: [Int64] = []
+        /// `[` and `]`, then each entry and its comma (an estimate; see `entrySize`).
         var bytes = 2
-        var progress = Checkpoint.Progress(rowsDone: 0, byteOffsetDone: 0)
-        var rejects: [RejectRecord] = []
-
-        mutating func reject(_ record: RejectRecord) {
-            rejects.append(record)
-            progress.rejected += 1
-        }
     }
 
     /// An estimate of an event's entry size (ids up to 19 digits), to close a chunk before its
@@ -145,54 +139,36 @@ public final class OxImporter {
     }
 
     private func load(_ input: InputFile, from record: InputRecord) async throws {
-        var reader: any RowReader = try mapping.reader(for: input)
-        try mapper.start(file: input, fieldNames: reader.fieldNames)
-        var row = 0
-        var offset: Int64 = 0
-        while row < record.rowsDone, let outcome = try reader.next() {
-            row += 1
-            offset = outcome.location.byteOffset
-        }
+        var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, rowsDone: record.rowsDone)
         // A chunk of an earlier session whose answer was lost: its rows are rebuilt and decided on.
-        var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > row }
+        var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > rows.row }
         if doubt != nil && options.inDoubt == .stop { throw Stop(reason: "in doubt") }
-        var chunk = PendingChunk(firstRow: row)
-        while let outcome = try reader.next() {
-            row += 1
-            offset = outcome.location.byteOffset
-            switch outcome {
-            case .problem(let problem):
-                chunk.reject(RejectRecord(problem, input: input))
-            case .row(let source):
-                switch mapper.map(source) {
-                case .filtered: chunk.progress.filtered += 1
-                case .rejected(let rejection): chunk.reject(RejectRecord(rejection, input: input))
-                case .mapped(let mapped):
-                    let size = mapped.events.reduce(0) { $0 + 1 + entrySize($1, time: mapped.time) }
-                    if chunk.bytes + size > options.maxRequestBytes {
-                        if chunk.events.isEmpty {
-                            chunk.reject(RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
-                                                                message: "this row alone makes a request over \(options.maxRequestBytes) bytes", raw: source.raw), input: input))
-                            continue
-                        }
-                        try await send(&chunk, input: input, endRow: row - 1, offset: offset, doubt: &doubt)
+        var chunk = PendingChunk(ledger: ChunkLedger(firstRow: rows.row))
+        while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
+            if case .mapped(let mapped, let source) = step {
+                let size = mapped.events.reduce(0) { $0 + 1 + entrySize($1, time: mapped.time) }
+                if chunk.bytes + size > options.maxRequestBytes {
+                    if chunk.events.isEmpty {
+                        chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
+                        continue
                     }
-                    chunk.bytes += size
-                    chunk.events += mapped.events
-                    chunk.times += Array(repeating: mapped.time, count: mapped.events.count)
-                    chunk.progress.mapped += 1
-                    chunk.progress.values += mapped.events.count
+                    try await send(&chunk, input: input, endRow: rows.row - 1, offset: rows.offset, doubt: &doubt)
                 }
+                chunk.bytes += size
+                chunk.events += mapped.events
+                chunk.times += Array(repeating: mapped.time, count: mapped.events.count)
+                chunk.ledger.progress.mapped += 1
+                chunk.ledger.progress.values += mapped.events.count
             }
-            if let doubtful = doubt, row == doubtful.rows.upperBound {
-                try await send(&chunk, input: input, endRow: row, offset: offset, doubt: &doubt)
+            if let doubtful = doubt, rows.row == doubtful.rows.upperBound {
+                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, doubt: &doubt)
             }
-            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.progress.rejected, read: row, final: false) {
-                try await send(&chunk, input: input, endRow: row, offset: offset, doubt: &doubt)
+            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
+                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, doubt: &doubt)
                 throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
             }
         }
-        try await send(&chunk, input: input, endRow: row, offset: offset, finished: true, doubt: &doubt)
+        try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true, doubt: &doubt)
     }
 
     /// Creates the chunk's sensors and beacons not created yet, then its events; records them.
@@ -227,27 +203,24 @@ public final class OxImporter {
                     chunkID = redo.id
                     try checkpoint.setChunk(redo.id, state: .sent, bytes: body.count, events: rows.count)
                 } else {
-                    chunkID = try checkpoint.oxChunkSent(input: input.path, method: "POST /event", rows: chunk.firstRow..<endRow, bytes: body.count, events: rows.count)
+                    chunkID = try checkpoint.oxChunkSent(input: input.path, method: "POST /event", rows: chunk.ledger.firstRow..<endRow, bytes: body.count, events: rows.count)
                 }
                 switch try await create(body, path: "event", count: rows.count, chunk: chunkID) {
                 case .created(let ids):
                     ledger = zip(rows, ids).map { row, id in var row = row; row.id = id; return row }
-                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.firstRow, requestsSoFar: report.requests.requests))
+                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.ledger.firstRow, requestsSoFar: report.requests.requests))
                 case .inDoubt:
                     skipped = true
                 }
             }
         }
-        chunk.progress.rowsDone = endRow
-        chunk.progress.byteOffsetDone = offset
-        chunk.progress.finished = finished
-        if skipped {
-            // Left in doubt: the rows are done (their events may exist), the chunk stays inDoubt.
-            try checkpoint.acknowledgeOx(chunk: nil, input: input.path, progress: chunk.progress, rejects: chunk.rejects, events: [])
-        } else {
-            try checkpoint.acknowledgeOx(chunk: chunkID, input: input.path, progress: chunk.progress, rejects: chunk.rejects, events: ledger)
-        }
-        chunk = PendingChunk(firstRow: endRow)
+        chunk.ledger.progress.rowsDone = endRow
+        chunk.ledger.progress.byteOffsetDone = offset
+        chunk.ledger.progress.finished = finished
+        // Skipped: left in doubt, the rows are done (their events may exist), the chunk stays inDoubt.
+        try checkpoint.acknowledgeOx(chunk: skipped ? nil : chunkID, input: input.path, progress: chunk.ledger.progress,
+                                     rejects: chunk.ledger.rejects, events: skipped ? [] : ledger)
+        chunk = PendingChunk(ledger: ChunkLedger(firstRow: endRow))
     }
 
     /// The canonical JSON of an entity's rendered fields: its key in the checkpoint.
