@@ -72,6 +72,22 @@ extension Checkpoint {
         }
     }
 
+    /// `begin` for a mapping and its inputs, fingerprinting each input.
+    public func begin(mapping: Mapping, inputs: [InputFile]) throws -> (resumed: Bool, inputs: [InputRecord]) {
+        try begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: inputs.map { ($0, try Fingerprint.of($0)) })
+    }
+
+    /// Each input's counts over every session of the run, their sum, and the rejects by rule.
+    public func totals() throws -> (files: [MappingRun.FileReport], total: MappingRun.Counts) {
+        let files = try inputs().map {
+            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values))
+        }
+        var total = MappingRun.Counts()
+        for file in files { total.add(file.counts) }
+        total.rejectsByRule = try Dictionary(rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
+        return (files, total)
+    }
+
     public func lastRequestAt() throws -> Date? { try queue.read { try RunRecord.fetchOne($0)?.lastRequestAt } }
 
     public func noteRequest(at date: Date = Date()) throws {

@@ -80,8 +80,7 @@ public final class Importer {
 
     public func run() async throws -> Report {
         let started = ContinuousClock.now
-        let prints = try inputs.map { ($0, try Checkpoint.Fingerprint.of($0)) }
-        let (resumed, records) = try checkpoint.begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: prints)
+        let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
         report.resumed = resumed
         savedSignals = try checkpoint.signalIDs()
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
@@ -92,10 +91,7 @@ public final class Importer {
         } catch let stop as Stop {
             report.stopped = stop.reason
         }
-        let final = try checkpoint.inputs()
-        report.files = final.map { MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values)) }
-        for file in report.files { report.total.add(file.counts) }
-        report.total.rejectsByRule = try Dictionary(checkpoint.rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
+        (report.files, report.total) = try checkpoint.totals()
         report.signals = try checkpoint.signalIDs().count
         report.secondsWaitingOnPace = Double(await client.pacer.waited.components.seconds) + Double(await client.pacer.waited.components.attoseconds) / 1e18
         report.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18

@@ -78,8 +78,7 @@ public final class OxImporter {
 
     public func run() async throws -> Report {
         let started = ContinuousClock.now
-        let prints = try inputs.map { ($0, try Checkpoint.Fingerprint.of($0)) }
-        let (resumed, records) = try checkpoint.begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: prints)
+        let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
         report.resumed = resumed
         entityIDs = try checkpoint.oxEntityIDs()
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
@@ -92,10 +91,7 @@ public final class OxImporter {
         } catch let stop as Stop {
             report.stopped = stop.reason
         }
-        let final = try checkpoint.inputs()
-        report.files = final.map { MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values)) }
-        for file in report.files { report.total.add(file.counts) }
-        report.total.rejectsByRule = try Dictionary(checkpoint.rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
+        (report.files, report.total) = try checkpoint.totals()
         let ids = try checkpoint.oxEntityIDs()
         report.sensors = ids["sensor"]?.count ?? 0
         report.beacons = ids["beacon"]?.count ?? 0
