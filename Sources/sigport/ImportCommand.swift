@@ -47,7 +47,7 @@ struct ImportCommand: AsyncParsableCommand {
     var requestsPerSecond = Double(IntegrationContract.requestsPerSecond)
 
     @Option(help: ArgumentHelp("ox target: what to do with a create whose answer was lost (resend: send it again, duplicates possible; skip: leave it, its events counted as in doubt; stop: exit 6 to check first).", valueName: "resend|skip|stop"))
-    var inDoubt: OxImporter.InDoubtPolicy = .stop
+    var inDoubt: InDoubtPolicy = .stop
 
     @Flag(help: "Print one JSON object per event (requests, retries) instead of log lines.")
     var json = false
@@ -76,11 +76,7 @@ struct ImportCommand: AsyncParsableCommand {
             let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration)))
             let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
-            var importOptions = Importer.Options(runDirectory: URL(fileURLWithPath: options.runDir))
-            importOptions.maxRequestBytes = maxRequestBytes
-            importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
-            importOptions.maxRequests = maxRequests
-            importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
+            let importOptions = makeImportOptions()
             let json = self.json
             let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
                 Self.log(event, json: json)
@@ -112,12 +108,7 @@ struct ImportCommand: AsyncParsableCommand {
             let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client)))
             let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
-            var importOptions = OxImporter.Options(runDirectory: URL(fileURLWithPath: options.runDir))
-            importOptions.maxRequestBytes = maxRequestBytes
-            importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
-            importOptions.maxRequests = maxRequests
-            importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
-            importOptions.inDoubt = inDoubt
+            let importOptions = makeImportOptions()
             let json = self.json
             let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
                 Self.log(event, json: json)
@@ -136,6 +127,17 @@ struct ImportCommand: AsyncParsableCommand {
             throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
         }
         if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
+    }
+
+    /// The flags as the library's options (one set for both APIs).
+    private func makeImportOptions() -> ImportOptions {
+        var importOptions = ImportOptions(runDirectory: URL(fileURLWithPath: options.runDir))
+        importOptions.maxRequestBytes = maxRequestBytes
+        importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
+        importOptions.maxRequests = maxRequests
+        importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
+        importOptions.inDoubt = inDoubt
+        return importOptions
     }
 
     static func log(_ event: Importer.Event, json: Bool) {
@@ -172,4 +174,4 @@ struct ImportCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 }
-extension OxImporter.InDoubtPolicy: ExpressibleByArgument {}
+extension InDoubtPolicy: ExpressibleByArgument {}

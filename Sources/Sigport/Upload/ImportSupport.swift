@@ -1,4 +1,34 @@
 import Foundation
+import SigportContract
+
+/// What an ox create whose answer was lost becomes on the next attempt (the integration API's
+/// methods are idempotent and always resend).
+public enum InDoubtPolicy: String, Sendable, CaseIterable { case resend, skip, stop }
+
+/// The options of an import, for either API.
+public struct ImportOptions: Sendable {
+    public var runDirectory: URL
+    public var maxRequestBytes = IntegrationContract.maxRequestBytes
+    public var maxRejects: RejectLimit?
+    /// Stop cleanly after this many requests (a quota), resumable.
+    public var maxRequests: Int?
+    /// Stop cleanly at this time (a maintenance window), resumable.
+    public var deadline: Date?
+    public var maxAttempts = 8
+    /// ox only: see `InDoubtPolicy`.
+    public var inDoubt = InDoubtPolicy.stop
+
+    public init(runDirectory: URL) { self.runDirectory = runDirectory }
+
+    /// Throws `ImportStop` when the request budget or the deadline is used up.
+    func checkBudget(requestsSoFar: Int) throws {
+        if let maxRequests, requestsSoFar >= maxRequests { throw ImportStop(reason: "the request budget of \(maxRequests) is used") }
+        if let deadline, Date() >= deadline { throw ImportStop(reason: "the deadline passed") }
+    }
+}
+
+/// Ends an import cleanly and resumably; the reason goes into the report.
+struct ImportStop: Error { let reason: String }
 
 /// Helpers both importers (integration and ox) use.
 enum RetryBackoff {

@@ -6,18 +6,7 @@ import SigportContract
 /// the documented pace with retries, and records everything in the checkpoint so that a killed
 /// run resumes with nothing lost and nothing sent twice.
 public final class Importer {
-    public struct Options: Sendable {
-        public var runDirectory: URL
-        public var maxRequestBytes = IntegrationContract.maxRequestBytes
-        public var maxRejects: RejectLimit?
-        /// Stop cleanly after this many requests (a quota), resumable.
-        public var maxRequests: Int?
-        /// Stop cleanly at this time (a maintenance window), resumable.
-        public var deadline: Date?
-        public var maxAttempts = 8
-
-        public init(runDirectory: URL) { self.runDirectory = runDirectory }
-    }
+    public typealias Options = ImportOptions
 
     public struct Report: Codable, Sendable {
         public var total = MappingRun.Counts()
@@ -76,8 +65,6 @@ public final class Importer {
         report.requests = RequestPlan(limit: options.maxRequestBytes)
     }
 
-    struct Stop: Error { let reason: String }
-
     public func run() async throws -> Report {
         let started = ContinuousClock.now
         let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
@@ -88,7 +75,7 @@ public final class Importer {
             for (input, record) in zip(inputs, records) where !record.finished {
                 try await load(input, from: record)
             }
-        } catch let stop as Stop {
+        } catch let stop as ImportStop {
             report.stopped = stop.reason
         }
         (report.files, report.total) = try checkpoint.totals()
@@ -119,7 +106,7 @@ public final class Importer {
             }
             if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
                 try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset)
-                throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
+                throw ImportStop(reason: "more than \(limit) rows of \(input.path) rejected")
             }
         }
         try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true)
@@ -179,14 +166,7 @@ public final class Importer {
         }
     }
 
-    private func checkBudget() throws {
-        if let max = options.maxRequests, report.requests.requests >= max {
-            throw Stop(reason: "the request budget of \(max) is used")
-        }
-        if let deadline = options.deadline, Date() >= deadline {
-            throw Stop(reason: "the deadline passed")
-        }
-    }
+    private func checkBudget() throws { try options.checkBudget(requestsSoFar: report.requests.requests) }
 
     struct SignalsByInput: Decodable, Sendable {
         struct Summary: Decodable, Sendable { let id: String }

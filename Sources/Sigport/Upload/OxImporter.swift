@@ -12,19 +12,7 @@ import SigportContract
 /// `Options.inDoubt` decides: send it again (duplicates possible), skip it (its events counted as
 /// in doubt), or stop (the default) so that someone can check before deciding.
 public final class OxImporter {
-    public enum InDoubtPolicy: String, Sendable, CaseIterable { case resend, skip, stop }
-
-    public struct Options: Sendable {
-        public var runDirectory: URL
-        public var maxRequestBytes = IntegrationContract.maxRequestBytes
-        public var maxRejects: RejectLimit?
-        public var maxRequests: Int?
-        public var deadline: Date?
-        public var maxAttempts = 8
-        public var inDoubt = InDoubtPolicy.stop
-
-        public init(runDirectory: URL) { self.runDirectory = runDirectory }
-    }
+    public typealias Options = ImportOptions
 
     public typealias Report = Importer.Report
     public typealias Event = Importer.Event
@@ -74,8 +62,6 @@ public final class OxImporter {
         return first
     }
 
-    struct Stop: Error { let reason: String }
-
     public func run() async throws -> Report {
         let started = ContinuousClock.now
         let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
@@ -84,11 +70,11 @@ public final class OxImporter {
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
         do {
             let open = try checkpoint.inDoubtCounts()
-            if open.openChunks > 0 && options.inDoubt == .stop { throw Stop(reason: "in doubt") }
+            if open.openChunks > 0 && options.inDoubt == .stop { throw ImportStop(reason: "in doubt") }
             for (input, record) in zip(inputs, records) where !record.finished {
                 try await load(input, from: record)
             }
-        } catch let stop as Stop {
+        } catch let stop as ImportStop {
             report.stopped = stop.reason
         }
         (report.files, report.total) = try checkpoint.totals()
@@ -138,7 +124,7 @@ public final class OxImporter {
         var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, rowsDone: record.rowsDone)
         // A chunk of an earlier session whose answer was lost: its rows are rebuilt and decided on.
         var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > rows.row }
-        if doubt != nil && options.inDoubt == .stop { throw Stop(reason: "in doubt") }
+        if doubt != nil && options.inDoubt == .stop { throw ImportStop(reason: "in doubt") }
         var chunk = PendingChunk(ledger: ChunkLedger(firstRow: rows.row))
         while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
             if case .mapped(let mapped, let source) = step {
@@ -161,7 +147,7 @@ public final class OxImporter {
             }
             if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
                 try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, doubt: &doubt)
-                throw Stop(reason: "more than \(limit) rows of \(input.path) rejected")
+                throw ImportStop(reason: "more than \(limit) rows of \(input.path) rejected")
             }
         }
         try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true, doubt: &doubt)
@@ -243,10 +229,7 @@ public final class OxImporter {
         }
     }
 
-    private func checkBudget() throws {
-        if let max = options.maxRequests, report.requests.requests >= max { throw Stop(reason: "the request budget of \(max) is used") }
-        if let deadline = options.deadline, Date() >= deadline { throw Stop(reason: "the deadline passed") }
-    }
+    private func checkBudget() throws { try options.checkBudget(requestsSoFar: report.requests.requests) }
 
     enum Outcome { case created([String]); case inDoubt }
 
@@ -290,7 +273,7 @@ public final class OxImporter {
                 if let chunk { try checkpoint.setChunk(chunk, state: .inDoubt) }
                 switch (chunk, options.inDoubt) {
                 case (nil, _): return .inDoubt
-                case (_, .stop): throw Stop(reason: "in doubt")
+                case (_, .stop): throw ImportStop(reason: "in doubt")
                 case (_, .skip): return .inDoubt
                 case (_, .resend): if let chunk { try checkpoint.setChunk(chunk, state: .sent) }
                 }
