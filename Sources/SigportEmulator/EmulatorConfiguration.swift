@@ -20,6 +20,9 @@ public struct EmulatorConfiguration: Sendable {
     /// Lifetime of ox client JWTs (3 days, as the sample token).
     public var oxTokenLifetime: Duration
     public var faults: FaultConfiguration
+    /// `integration.insert` refuses frames holding this value (-32602, naming where): stands for
+    /// a rule of the real service that no seed page documents and no client can check beforehand.
+    public var refusedValue: Double?
 
     public init(
         host: String = "127.0.0.1",
@@ -30,8 +33,10 @@ public struct EmulatorConfiguration: Sendable {
         paceTolerance: Duration = .milliseconds(5),
         accessTokenLifetime: Duration = .seconds(3600),
         oxTokenLifetime: Duration = .seconds(OxContract.tokenLifetimeSeconds),
-        faults: FaultConfiguration = .none
+        faults: FaultConfiguration = .none,
+        refusedValue: Double? = nil
     ) {
+        self.refusedValue = refusedValue
         self.host = host
         self.port = port
         self.databasePath = databasePath

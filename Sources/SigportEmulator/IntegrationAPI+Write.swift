@@ -121,6 +121,9 @@ extension IntegrationAPI {
             if values.count != params.data.times.count {
                 problems.add("data.series.\(inputID)", "has \(values.count) values for \(params.data.times.count) times")
             }
+            if let refused = configuration.refusedValue, let index = values.firstIndex(of: refused) {
+                problems.add("data.series.\(inputID).\(index)", "the value \(refused) is refused (emulator --refuse-value)")
+            }
         }
         try problems.throwIfAny()
         let integration = call.integration

@@ -49,6 +49,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Faults to inject, comma separated: 500,503,429,delay,cut.")
     var faults = "500,503,429,delay,cut"
 
+    @Option(help: ArgumentHelp("integration.insert refuses frames holding this value (JSON-RPC -32602), standing for an undocumented rule of the real service; to watch sigport isolate and reject such rows.", valueName: "number"))
+    var refuseValue: Double?
+
     func validate() throws {
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
         guard requestsPerSecond >= 0 else { throw ValidationError("--requests-per-second must not be negative.") }
@@ -62,7 +65,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         let interval: Duration = requestsPerSecond == 0 ? .zero : .nanoseconds(Int64(1e9 / requestsPerSecond))
         let configuration = EmulatorConfiguration(
             host: host, port: port, databasePath: db, maxRequestBytes: maxRequestBytes, requestInterval: interval,
-            faults: FaultConfiguration(rate: faultRate, kinds: faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }, seed: faultSeed))
+            faults: FaultConfiguration(rate: faultRate, kinds: faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }, seed: faultSeed),
+            refusedValue: refuseValue)
         var logger = Logger(label: "sigport.emulator")
         logger.logLevel = .warning
         let emulator = try await Emulator(configuration: configuration, logger: logger)

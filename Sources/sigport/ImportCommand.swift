@@ -49,7 +49,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("ox target: what to do with a create whose answer was lost (resend: send it again, duplicates possible; skip: leave it, its events counted as in doubt; stop: exit 6 to check first).", valueName: "resend|skip|stop"))
     var inDoubt: InDoubtPolicy = .stop
 
-    @Flag(help: "Print one JSON object per event (requests, retries) instead of log lines.")
+    @Option(help: "Integration API: requests in flight at once, still paced; they overlap only when one takes longer than the pace's interval.")
+    var maxInFlight = 2
+
+    @Flag(help: "Print one JSON object per event (requests, retries, progress) instead of a status line or log lines.")
     var json = false
 
     func validate() throws {
@@ -58,6 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         if let maxRequests, maxRequests < 1 { throw ValidationError("--max-requests must be at least 1.") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
+        guard (1...16).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be between 1 and 16.") }
         guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
     }
 
@@ -77,15 +81,15 @@ struct ImportCommand: AsyncParsableCommand {
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration)))
             let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
             let importOptions = makeImportOptions()
-            let json = self.json
-            let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
-                Self.log(event, json: json)
-            }
+            let feedback = ImportFeedback(json: json)
+            let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
             let report: Importer.Report
             do { report = try await importer.run() } catch let error as SigportError {
+                feedback.finish()
                 let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
                 throw CommandFailure(exitCode: code, message: "\(error)")
             }
+            feedback.finish()
             print(Self.summary(report))
             try options.writeReport(report)
             if let stopped = report.stopped {
@@ -109,10 +113,9 @@ struct ImportCommand: AsyncParsableCommand {
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client)))
             let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
             let importOptions = makeImportOptions()
-            let json = self.json
-            let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions) { event in
-                Self.log(event, json: json)
-            }
+            let feedback = ImportFeedback(json: json)
+            defer { feedback.finish() }
+            let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
             report = try await importer.run()
         } catch let error as SigportError {
             let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
@@ -137,22 +140,8 @@ struct ImportCommand: AsyncParsableCommand {
         importOptions.maxRequests = maxRequests
         importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }
         importOptions.inDoubt = inDoubt
+        importOptions.maxInFlight = maxInFlight
         return importOptions
-    }
-
-    static func log(_ event: Importer.Event, json: Bool) {
-        let line: String
-        switch event {
-        case .resumed(let rows):
-            line = json ? #"{"event":"resumed","rowsDone":\#(rows)}"# : "resuming: \(rows) rows were done"
-        case .sent(let method, let bytes, let rows, let requests):
-            line = json ? #"{"event":"sent","method":"\#(method)","bytes":\#(bytes),"rows":\#(rows),"requests":\#(requests)}"#
-                : "sent \(method): \(rows) rows, \(bytes) bytes (request \(requests))"
-        case .retry(let method, let attempt, let reason):
-            line = json ? #"{"event":"retry","method":"\#(method)","attempt":\#(attempt),"reason":"\#(reason)"}"#
-                : "retrying \(method) (attempt \(attempt) failed: \(reason))"
-        }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     static func summary(_ report: Importer.Report, ox: Bool = false) -> String {
@@ -170,7 +159,12 @@ struct ImportCommand: AsyncParsableCommand {
         lines.append(String(format: "time: %.1f s, of which %.1f s waiting on the pace and %.1f s backing off (%d retries)",
                             report.seconds, report.secondsWaitingOnPace, report.secondsRetrying, report.retries))
         if let file = report.rejectsFile { lines.append("rejects: \(file)") }
-        if let stopped = report.stopped { lines.append("stopped: \(stopped)\(stopped.contains("--in-doubt") ? "" : "; run the same command again to go on")") }
+        if let stopped = report.stopped {
+            let rest = report.remainingRequests.map { n in
+                "; about \(n) more requests remain" + (report.remainingSeconds.map { " (~\(ImportFeedback.duration($0)) at this session's rate)" } ?? "")
+            } ?? ""
+            lines.append("stopped: \(stopped)\(rest)\(stopped.contains("--in-doubt") ? "" : "; run the same command again to go on")")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -82,8 +82,8 @@ extension Checkpoint {
 
     /// In one transaction: the ox events request acknowledged (if any), the input's progress, the
     /// rows rejected in its range and the events created.
-    public func acknowledgeOx(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], events: [OxEventRecord]) throws {
-        try acknowledge(chunk: chunk, input: input, progress: progress, rejects: rejects) { db in
+    public func acknowledgeOx(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], events: [OxEventRecord]) throws {
+        try acknowledge(chunk: chunk, spans: spans, rejects: rejects) { db in
             for event in events { try event.insert(db) }
         }
     }

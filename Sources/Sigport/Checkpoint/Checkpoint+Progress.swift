@@ -105,7 +105,8 @@ extension Checkpoint {
 
     public struct Progress: Sendable {
         public var rowsDone: Int
-        public var byteOffsetDone: Int64
+        /// The last point at or before `rowsDone` where a reader can continue.
+        public var resume: ResumePoint?
         public var mapped = 0
         public var rejected = 0
         public var filtered = 0
@@ -113,24 +114,37 @@ extension Checkpoint {
         public var finished = false
     }
 
-    /// In one transaction: the request acknowledged (if any), the input's progress, the rows
-    /// rejected in its range and the signal ids the server returned.
-    public func acknowledge(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord], signals: [SignalIDRecord]) throws {
-        try acknowledge(chunk: chunk, input: input, progress: progress, rejects: rejects) { db in
+    /// The part of a request's rows that came from one input, and what it did to the input's progress.
+    public struct ChunkSpan: Sendable {
+        public var input: String
+        public var firstRow: Int
+        public var progress: Progress
+    }
+
+    /// In one transaction: the request acknowledged (if any), the progress of the inputs its
+    /// rows came from, the rows rejected among them and the signal ids the server returned.
+    public func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], signals: [SignalIDRecord]) throws {
+        try acknowledge(chunk: chunk, spans: spans, rejects: rejects) { db in
             for signal in signals { try signal.save(db) }
         }
     }
 
     /// The transaction every acknowledgement shares; `results` records what the server returned.
-    func acknowledge(chunk: Int64?, input: String, progress: Progress, rejects: [RejectRecord],
+    func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord],
                      results: @Sendable (Database) throws -> Void) throws {
         try queue.write { db in
             if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
-            try db.execute(sql: """
-                UPDATE input SET rowsDone = ?, byteOffsetDone = ?, mapped = mapped + ?, rejected = rejected + ?,
-                  filtered = filtered + ?, "values" = "values" + ?, finished = ? WHERE path = ?
-                """, arguments: [progress.rowsDone, progress.byteOffsetDone, progress.mapped, progress.rejected,
-                                 progress.filtered, progress.values, progress.finished, input])
+            for span in spans {
+                let progress = span.progress
+                let resume = progress.resume
+                try db.execute(sql: """
+                    UPDATE input SET rowsDone = ?, byteOffsetDone = ?, resumeRow = ?, resumeLine = ?, resumeAfterCR = ?,
+                      mapped = mapped + ?, rejected = rejected + ?, filtered = filtered + ?, "values" = "values" + ?, finished = ?
+                    WHERE path = ?
+                    """, arguments: [progress.rowsDone, resume?.position.offset ?? 0, resume?.row ?? 0, resume?.position.line ?? 1,
+                                     resume?.position.afterCR ?? false, progress.mapped, progress.rejected, progress.filtered,
+                                     progress.values, progress.finished, span.input])
+            }
             for reject in rejects { try reject.insert(db, onConflict: .ignore) }
             try results(db)
         }

@@ -104,6 +104,16 @@ public final class Checkpoint: Sendable {
             /// How many ox events a chunk holds (to report those in doubt).
             try db.alter(table: "chunk") { t in t.add(column: "events", .integer) }
         }
+        migrator.registerMigration("v3-resume-point") { db in
+            /// Where reading can continue without parsing the done rows again: the row count and
+            /// line at `byteOffsetDone` (which from now on is that point, not the last row's start).
+            try db.alter(table: "input") { t in
+                t.add(column: "resumeRow", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.add(column: "resumeLine", .integer).notNull().defaults(to: 1)
+                t.add(column: "resumeAfterCR", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: "UPDATE input SET byteOffsetDone = 0")
+        }
         return migrator
     }
 }
@@ -131,6 +141,20 @@ public struct InputRecord: Codable, Sendable, FetchableRecord, PersistableRecord
     public var filtered = 0
     public var values = 0
     public var finished = false
+    public var resumeRow = 0
+    public var resumeLine = 1
+    public var resumeAfterCR = false
+
+    /// Where a resumed run starts reading (nil: from the start).
+    public var resumePoint: ResumePoint? {
+        resumeRow > 0 ? ResumePoint(row: resumeRow, position: ReadPosition(offset: byteOffsetDone, line: resumeLine, afterCR: resumeAfterCR)) : nil
+    }
+}
+
+/// A row count and the reading position right after that many rows of an input.
+public struct ResumePoint: Sendable, Hashable {
+    public var row: Int
+    public var position: ReadPosition
 }
 
 public struct ChunkRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {

@@ -92,6 +92,10 @@ public struct CSVReader: RowReader {
         }
     }
 
+    public var position: ReadPosition? { stream.position }
+
+    public mutating func resume(at position: ReadPosition) throws { try stream.resume(at: position) }
+
     private static func describe(_ invalid: CSVInvalidUTF8) -> String {
         "byte 0x\(String(invalid.byte, radix: 16, uppercase: true)) at offset \(invalid.offset) of the field"
     }

@@ -201,6 +201,35 @@ struct CSVStreamState {
         }
     }
 
+    /// Where the next row starts, when between rows (see `RowReader.position`).
+    var position: ReadPosition? {
+        guard !oversized, !skippingLine, carry.isEmpty, pos == rowStart else { return nil }
+        return ReadPosition(offset: chunkOffset + Int64(pos), line: line, afterCR: crEndedLastChunk)
+    }
+
+    /// Continues at `position` with a fresh parser state, as if the input started there.
+    mutating func resume(at position: ReadPosition, parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>) throws {
+        try source.seek(to: position.offset)
+        chunkOffset = position.offset
+        filled = 0
+        pos = 0
+        nextLF = -1
+        line = position.line
+        crEndedLastChunk = position.afterCR
+        lfContinuesCR = false
+        sourceEnded = false
+        finished = false
+        rowStart = 0
+        rowLine = position.line
+        rowOffset = position.offset
+        carry = []
+        skippingLine = false
+        oversized = false
+        resetParser(parser)
+        sink.pointee.resetRow()
+        sink.pointee.discarding = false
+    }
+
     private var rowLocation: RowLocation { RowLocation(file: file, line: rowLine, byteOffset: rowOffset) }
 
     /// Hands chunk[pos..<end] to libcsv (unless the line is being skipped after an error).
@@ -392,5 +421,11 @@ final class CSVStream {
 
     func nextRecord() throws -> CSVRecord? {
         try state.pointee.nextRecord(parser: parser, sink: sink)
+    }
+
+    var position: ReadPosition? { state.pointee.position }
+
+    func resume(at position: ReadPosition) throws {
+        try state.pointee.resume(at: position, parser: parser, sink: sink)
     }
 }

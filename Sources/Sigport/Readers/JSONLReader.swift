@@ -63,6 +63,10 @@ public struct JSONLReader: RowReader {
     public mutating func next() throws -> ReadOutcome? {
         try state.next()
     }
+
+    public var position: ReadPosition? { state.position }
+
+    public mutating func resume(at position: ReadPosition) throws { try state.resume(at: position) }
 }
 
 final class JSONLReaderState {
@@ -188,6 +192,24 @@ final class JSONLReaderState {
             }
             try fill()
         }
+    }
+
+    /// After the last line handed out (`line` is the next line's number). Nil while a line
+    /// reported as too long is being skipped.
+    var position: ReadPosition? {
+        skippingLongLine ? nil : ReadPosition(offset: base + Int64(start), line: lineNumber + 1)
+    }
+
+    func resume(at position: ReadPosition) throws {
+        try source.seek(to: position.offset)
+        base = position.offset
+        start = 0
+        end = 0
+        scan = 0
+        lineNumber = position.line - 1
+        atEOF = false
+        skippingLongLine = false
+        checkedBOM = true
     }
 
     /// Moves the unconsumed bytes to the buffer's start, grows (or shrinks) the buffer as the

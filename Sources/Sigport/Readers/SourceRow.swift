@@ -78,4 +78,26 @@ public protocol RowReader {
     /// The next row or problem; nil at the end of the input. Errors of the input itself (it
     /// cannot be read, it is not gzip) are thrown.
     mutating func next() throws -> ReadOutcome?
+    /// Where reading continues after the last outcome handed out: a point a new reader of the
+    /// same input can `resume(at:)`. Nil while inside a row (one reported as too long is still
+    /// being skipped).
+    var position: ReadPosition? { get }
+    /// Continues at a position an earlier reader of the same input reported (after the header,
+    /// which a new reader has read already): a resumed import skips what it sent without parsing it.
+    mutating func resume(at position: ReadPosition) throws
+}
+
+/// A point between rows of an input: its byte offset, the (1-based) line of the byte there, and
+/// whether the byte before it was a CR (an LF right after it then ends no new line). A row's
+/// `RowLocation` is the point where it starts.
+public struct ReadPosition: Sendable, Hashable, Codable {
+    public var offset: Int64
+    public var line: Int
+    public var afterCR = false
+
+    public init(offset: Int64, line: Int, afterCR: Bool = false) {
+        self.offset = offset
+        self.line = line
+        self.afterCR = afterCR
+    }
 }

@@ -15,6 +15,9 @@ public struct ImportOptions: Sendable {
     /// Stop cleanly at this time (a maintenance window), resumable.
     public var deadline: Date?
     public var maxAttempts = 8
+    /// Integration API: requests in flight at once (still paced); they overlap only when one takes
+    /// longer than the pace's interval. ox creates go one at a time (they are not idempotent).
+    public var maxInFlight = 2
     /// ox only: see `InDoubtPolicy`.
     public var inDoubt = InDoubtPolicy.stop
 
@@ -61,69 +64,5 @@ enum RejectsFile {
                                        rule: record.rule, message: record.message, raw: [UInt8](record.raw)), input: input, header: headers[input.path] ?? nil)
         }
         return writer.logURL.path
-    }
-}
-
-/// What a request's rows did besides being sent: their counts and rejects, recorded with the
-/// request's acknowledgement.
-struct ChunkLedger {
-    var firstRow: Int
-    var progress = Checkpoint.Progress(rowsDone: 0, byteOffsetDone: 0)
-    var rejects: [RejectRecord] = []
-
-    mutating func reject(_ record: RejectRecord) {
-        rejects.append(record)
-        progress.rejected += 1
-    }
-}
-
-/// An input as an import reads it: positioned past the rows the checkpoint records as done,
-/// handing on mapped rows and recording problems, rejects and filtered rows in the ledger.
-struct ImportRows {
-    let input: InputFile
-    private var reader: any RowReader
-    /// Rows read so far (1-based count of outcomes), and the offset of the last one.
-    private(set) var row = 0
-    private(set) var offset: Int64 = 0
-
-    init(_ input: InputFile, mapping: Mapping, mapper: inout RowMapper, rowsDone: Int) throws {
-        self.input = input
-        reader = try mapping.reader(for: input)
-        try mapper.start(file: input, fieldNames: reader.fieldNames)
-        // Rows before rowsDone were sent and acknowledged (or rejected, or filtered): read past them.
-        while row < rowsDone, let outcome = try reader.next() {
-            row += 1
-            offset = outcome.location.byteOffset
-        }
-    }
-
-    enum Step {
-        case mapped(MappedRow, SourceRow)
-        /// Rejected or filtered; already in the ledger.
-        case recorded
-    }
-
-    /// The next row, nil at the end of the input.
-    mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
-        guard let outcome = try reader.next() else { return nil }
-        row += 1
-        offset = outcome.location.byteOffset
-        switch outcome {
-        case .problem(let problem):
-            ledger.reject(RejectRecord(problem, input: input))
-        case .row(let source):
-            switch mapper.map(source) {
-            case .filtered: ledger.progress.filtered += 1
-            case .rejected(let rejection): ledger.reject(RejectRecord(rejection, input: input))
-            case .mapped(let mapped): return .mapped(mapped, source)
-            }
-        }
-        return .recorded
-    }
-
-    /// A row too large for a request on its own: rejected, with the limit in the message.
-    func tooLarge(_ source: SourceRow, limit: Int) -> RejectRecord {
-        RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
-                               message: "this row alone makes a request over \(limit) bytes", raw: source.raw), input: input)
     }
 }

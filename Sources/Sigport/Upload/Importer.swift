@@ -2,9 +2,10 @@ import Foundation
 import SigportContract
 
 /// `sigport import` for the integration API: reads, maps and validates the inputs, packs values
-/// into `integration.insert` requests under the size limit, saves signal metadata first, sends at
-/// the documented pace with retries, and records everything in the checkpoint so that a killed
-/// run resumes with nothing lost and nothing sent twice.
+/// into `integration.insert` requests under the size limit (rows of all inputs together), saves
+/// signal metadata first, sends at the documented pace with retries — the next request built
+/// while the current one is in flight, up to `maxInFlight` at once — and records everything in
+/// the checkpoint so that a killed run resumes with nothing lost and nothing sent twice.
 public final class Importer {
     public typealias Options = ImportOptions
 
@@ -21,6 +22,9 @@ public final class Importer {
         public var resumed = false
         /// Why the run stopped before the end (budget, deadline, reject limit), if it did.
         public var stopped: String?
+        /// At a stop: about how many requests and seconds (at this session's rate) the rest takes.
+        public var remainingRequests: Int?
+        public var remainingSeconds: Double?
         public var rejectsFile: String?
         /// ox target: sensors, beacons and events created (over all sessions of the run).
         public var sensors = 0
@@ -31,12 +35,25 @@ public final class Importer {
         public var inDoubtEvents = 0
         public var undecidedChunks = 0
         public var undecidedEvents = 0
+
+        mutating func add(_ stats: ExchangeStats) {
+            var mine = ExchangeStats(limit: requests.limit)
+            mine.requests = requests
+            mine.httpStatuses = httpStatuses
+            mine.retries = retries
+            mine.secondsRetrying = secondsRetrying
+            mine.add(stats)
+            (requests, httpStatuses, retries, secondsRetrying) = (mine.requests, mine.httpStatuses, mine.retries, mine.secondsRetrying)
+        }
     }
 
     public enum Event: Sendable {
         case resumed(rowsDone: Int)
-        case sent(method: String, bytes: Int, rows: Int, requestsSoFar: Int)
+        case sent(method: String, bytes: Int, rows: Int)
         case retry(method: String, attempt: Int, reason: String)
+        /// The API refused the values of some rows (isolated by splitting the request): rejected.
+        case refused(rows: Int, message: String)
+        case progress(ImportProgress)
     }
 
     let mapping: Mapping
@@ -48,7 +65,11 @@ public final class Importer {
     private var mapper: RowMapper
     private var report = Report()
     private var savedSignals: [String: SignalIDRecord] = [:]
-    private var nextRequestID = 1
+    private let inputIndex: [String: Int32]
+    private var nextSequence = 0
+    /// A row that did not fit the last request: it opens the next one.
+    private var carried: (ledger: ChunkLedger, time: Int64, values: [(String, Double)], source: SourceRow, ref: FrameRowRef)?
+    private var tracker: ProgressTracker?
 
     public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
                 onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws {
@@ -62,6 +83,7 @@ public final class Importer {
         self.checkpoint = try Checkpoint(directory: options.runDirectory)
         self.onEvent = onEvent
         self.mapper = RowMapper(mapping: mapping)
+        inputIndex = Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ($1.path, Int32($0)) })
         report.requests = RequestPlan(limit: options.maxRequestBytes)
     }
 
@@ -70,91 +92,143 @@ public final class Importer {
         let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
         report.resumed = resumed
         savedSignals = try checkpoint.signalIDs()
+        tracker = ProgressTracker(inputs: inputs, records: records)
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
+        var cursor = InputCursor(mapping: mapping, inputs: inputs, records: records)
         do {
-            for (input, record) in zip(inputs, records) where !record.finished {
-                try await load(input, from: record)
-            }
+            try await pipeline(&cursor)
         } catch let stop as ImportStop {
             report.stopped = stop.reason
+            if let left = tracker?.remaining {
+                report.remainingRequests = left.requests
+                report.remainingSeconds = left.seconds
+            }
         }
         (report.files, report.total) = try checkpoint.totals()
         report.signals = try checkpoint.signalIDs().count
-        report.secondsWaitingOnPace = Double(await client.pacer.waited.components.seconds) + Double(await client.pacer.waited.components.attoseconds) / 1e18
-        report.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18
-        if report.total.rejected > 0 { report.rejectsFile = try writeRejects() }
+        report.secondsWaitingOnPace = ProgressTracker.seconds(await client.pacer.waited)
+        report.seconds = ProgressTracker.seconds(started.duration(to: .now))
+        if report.total.rejected > 0 {
+            report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
+        }
         return report
     }
 
-    /// One input: skip what the checkpoint says is done, then map, pack and send the rest.
-    private func load(_ input: InputFile, from record: InputRecord) async throws {
-        var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, rowsDone: record.rowsDone)
-        var chunk = PendingChunk(ledger: ChunkLedger(firstRow: rows.row), frame: newFrame())
-        while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
-            if case .mapped(let mapped, let source) = step {
-                let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
-                if !chunk.frame.add(time: mapped.time, values: values) {
-                    try await send(&chunk, input: input, endRow: rows.row - 1, offset: rows.offset)
-                    if !chunk.frame.add(time: mapped.time, values: values) {
-                        chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
-                        continue
+    /// Builds chunks and hands them to request tasks, at most `maxInFlight` at once; the next
+    /// chunk is built while the previous ones are in flight. Answers may come out of order, but
+    /// chunks are acknowledged in the checkpoint in order (a later one waits for the earlier),
+    /// so an input's progress only ever covers rows whose every request was answered.
+    private func pipeline(_ cursor: inout InputCursor) async throws {
+        let sender = InsertSender(client: client, checkpoint: checkpoint, options: options, mapping: mapping, inputs: inputs, onEvent: onEvent)
+        try await withThrowingTaskGroup(of: InsertSender.Delivery.self) { group in
+            var ordered = OrderedAcknowledgements()
+            var inFlight = 0
+            func settle(_ delivery: InsertSender.Delivery) throws {
+                inFlight -= 1
+                try acknowledge(ordered.ready(delivery))
+            }
+            do {
+                while let chunk = try build(&cursor) {
+                    if chunk.frame.isEmpty {
+                        try acknowledge(ordered.ready(InsertSender.Delivery(sequence: chunk.sequence, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))))
+                    } else {
+                        while inFlight >= options.maxInFlight, let delivery = try await group.next() { try settle(delivery) }
+                        try checkBudget(inFlight: inFlight)
+                        try await saveSignals(chunk.signals, inFlight: inFlight)
+                        try checkBudget(inFlight: inFlight)
+                        let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
+                                                               rows: chunk.ledger.firstRow..<(chunk.ledger.firstRow + chunk.ledger.rows), bytes: chunk.frame.bytes)
+                        group.addTask { try await sender.deliver(chunk, chunkID: chunkID) }
+                        inFlight += 1
                     }
+                    if let reason = chunk.stop { throw ImportStop(reason: reason) }
                 }
-                chunk.ledger.progress.mapped += 1
-                chunk.ledger.progress.values += values.count
-                chunk.signals.formUnion(values.map(\.0))
+            } catch let stop as ImportStop {
+                // A clean stop: what is in flight is answered and recorded first.
+                while let delivery = try await group.next() { try settle(delivery) }
+                throw stop
             }
-            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
-                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset)
-                throw ImportStop(reason: "more than \(limit) rows of \(input.path) rejected")
-            }
+            while let delivery = try await group.next() { try settle(delivery) }
         }
-        try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true)
     }
 
-    /// The rows since the last acknowledged request: their frame, rejects and counts.
-    struct PendingChunk {
-        var ledger: ChunkLedger
-        var frame: InsertFrameBuilder
-        var signals: Set<String> = []
+    /// Records answered chunks, in order, each in one transaction with its inputs' progress.
+    private func acknowledge(_ deliveries: [InsertSender.Delivery]) throws {
+        for delivery in deliveries {
+            report.add(delivery.stats)
+            let records = delivery.signalIDs.compactMap { inputID, id in
+                savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: id, saveView: $0.saveView) }
+            }
+            try checkpoint.acknowledge(chunk: delivery.chunkID, spans: delivery.ledger.spans, rejects: delivery.ledger.rejects, signals: records)
+            tracker?.requestsSent(delivery.stats.requests.requests, total: report.requests.requests)
+            tracker?.acknowledged(delivery.ledger.spans)
+            if let tracker { onEvent(.progress(tracker.current)) }
+        }
+    }
+
+    private func checkBudget(inFlight: Int) throws { try options.checkBudget(requestsSoFar: report.requests.requests + inFlight) }
+
+    /// The next request's rows: mapped rows packed into a frame until the next would not fit,
+    /// across inputs; nil when every input is done.
+    private func build(_ cursor: inout InputCursor) throws -> BuiltChunk? {
+        var chunk: BuiltChunk
+        if let carried {
+            self.carried = nil
+            chunk = BuiltChunk(sequence: nextSequence, ledger: carried.ledger, frame: newFrame())
+            let added = chunk.add(time: carried.time, values: carried.values, ref: carried.ref)
+            precondition(added, "a row that fits an empty request did not")
+        } else {
+            guard let ledger = try cursor.startLedger(mapper: &mapper) else { return nil }
+            chunk = BuiltChunk(sequence: nextSequence, ledger: ledger, frame: newFrame())
+        }
+        nextSequence += 1
+        while let step = try cursor.step(mapper: &mapper, ledger: &chunk.ledger) {
+            guard let rows = cursor.rows else { continue }
+            if case .mapped(let mapped, let source) = step {
+                let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
+                let ref = FrameRowRef(input: inputIndex[rows.input.path] ?? 0, values: Int32(values.count), time: mapped.time,
+                                      line: source.location.line, offset: source.location.byteOffset)
+                if !chunk.add(time: mapped.time, values: values, ref: ref) {
+                    var empty = newFrame()
+                    if !empty.add(time: mapped.time, values: values) {
+                        chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
+                    } else {
+                        // The row opens the next request.
+                        chunk.ledger.close(at: rows.point(excludingLast: true), finished: false)
+                        carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, source, ref)
+                        return chunk
+                    }
+                }
+            }
+            if let limit = options.maxRejects, limit.exceeded(rejected: rows.rejected, read: rows.row, final: false) {
+                chunk.ledger.close(at: rows.point(), finished: false)
+                chunk.stop = "more than \(limit) rows of \(rows.input.path) rejected"
+                return chunk
+            }
+        }
+        return chunk
     }
 
     private func newFrame() -> InsertFrameBuilder {
-        defer { nextRequestID += 1 }
-        return InsertFrameBuilder(integration: client.credentials.integration, requestID: nextRequestID, limit: options.maxRequestBytes)
-    }
-
-    /// Sends the chunk's metadata and values, then records it done, and starts the next chunk.
-    private func send(_ chunk: inout PendingChunk, input: InputFile, endRow: Int, offset: Int64, finished: Bool = false) async throws {
-        var signalRecords: [SignalIDRecord] = []
-        var chunkID: Int64?
-        if !chunk.frame.isEmpty {
-            try await saveSignals(chunk.signals)
-            try checkBudget()
-            let body = chunk.frame.encode()
-            chunkID = try checkpoint.chunkSent(input: input.path, method: "integration.insert", rows: chunk.ledger.firstRow..<endRow, bytes: body.count)
-            let result = try await exchange(body, method: "integration.insert")
-            signalRecords = result.signalsByInput.compactMap { inputID, summary in
-                savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: summary.id, saveView: $0.saveView) }
-            }
-            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: endRow - chunk.ledger.firstRow, requestsSoFar: report.requests.requests))
-        }
-        chunk.ledger.progress.rowsDone = endRow
-        chunk.ledger.progress.byteOffsetDone = offset
-        chunk.ledger.progress.finished = finished
-        try checkpoint.acknowledge(chunk: chunkID, input: input.path, progress: chunk.ledger.progress, rejects: chunk.ledger.rejects, signals: signalRecords)
-        chunk = PendingChunk(ledger: ChunkLedger(firstRow: endRow), frame: newFrame())
+        InsertFrameBuilder(integration: client.credentials.integration, requestID: nextSequence + 1, limit: options.maxRequestBytes)
     }
 
     /// Saves the metadata of signals not saved yet (or changed), before values are sent to them.
-    private func saveSignals(_ inputIDs: Set<String>) async throws {
+    private func saveSignals(_ inputIDs: Set<String>, inFlight: Int) async throws {
         let definitions = mapper.signals.filter { inputIDs.contains($0.inputID) }
             .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
         guard !definitions.isEmpty else { return }
-        for body in SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextRequestID) {
-            nextRequestID += 1
-            try checkBudget()
-            let result = try await exchange(body, method: "integration.saveSignals")
+        let sender = InsertSender(client: client, checkpoint: checkpoint, options: options, mapping: mapping, inputs: inputs, onEvent: onEvent)
+        for body in SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence) {
+            try checkBudget(inFlight: inFlight)
+            var stats = ExchangeStats(limit: options.maxRequestBytes)
+            let result: InsertSender.SignalsByInput
+            do {
+                result = try await sender.exchange(body, method: "integration.saveSignals", stats: &stats)
+            } catch let refusal as ContentRefusal {
+                throw SigportError(.rejectedByServer, refusal.message, hint: "Fix the signal's metadata in the mapping; the run resumes where it stopped.")
+            }
+            report.add(stats)
             var records: [SignalIDRecord] = []
             for definition in definitions {
                 guard let summary = result.signalsByInput[definition.inputID] else { continue }
@@ -165,53 +239,48 @@ public final class Importer {
             try checkpoint.saveSignals(records)
         }
     }
+}
 
-    private func checkBudget() throws { try options.checkBudget(requestsSoFar: report.requests.requests) }
+/// The rows of one request: their frame, the ledger of what they did, and what a split needs.
+struct BuiltChunk: Sendable {
+    let sequence: Int
+    var ledger: ChunkLedger
+    var frame: InsertFrameBuilder
+    var rows: [FrameRowRef] = []
+    var signals: Set<String> = []
+    /// Stop the run after this chunk (the reject limit was passed).
+    var stop: String?
 
-    struct SignalsByInput: Decodable, Sendable {
-        struct Summary: Decodable, Sendable { let id: String }
-        let signalsByInput: [String: Summary]
+    init(sequence: Int, ledger: ChunkLedger, frame: InsertFrameBuilder) {
+        self.sequence = sequence
+        self.ledger = ledger
+        self.frame = frame
     }
 
-    /// One request until it is answered: retried with exponential backoff and jitter on 5xx,
-    /// JSON-RPC -32015/-32603/-32000 and dropped connections (both methods are idempotent, so a
-    /// request whose answer was lost is simply sent again); any other refusal is final.
-    private func exchange(_ body: [UInt8], method: String) async throws -> SignalsByInput {
-        var attempt = 0
-        while true {
-            attempt += 1
-            report.requests.add(method, size: body.count)
-            try checkpoint.noteRequest()
-            let reason: String
-            do {
-                let answer = try await client.send(body, method: method, as: SignalsByInput.self)
-                report.httpStatuses[String(answer.status), default: 0] += 1
-                if answer.status == 200, let result = answer.result { return result }
-                if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
-                    throw IntegrationClient.rejected(method, error)
-                }
-                guard answer.status >= 500 || answer.status == 429 || answer.status == 200 else {
-                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(answer.status).", hint: answer.error.map { "Server: \($0.message)" })
-                }
-                reason = answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)"
-            } catch let error as SigportError where error.code == .unreachable {
-                report.httpStatuses["no answer", default: 0] += 1
-                reason = "no answer"
-            }
-            guard attempt < options.maxAttempts else {
-                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
-                                   hint: "Run the same command again once the API answers.")
-            }
-            report.retries += 1
-            onEvent(.retry(method: method, attempt: attempt, reason: reason))
-            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
-            report.secondsRetrying += backoff
-            try await RetryBackoff.sleep(seconds: backoff)
+    /// Adds a mapped row if it fits; false when it would pass the limit.
+    mutating func add(time: Int64, values: [(String, Double)], ref: FrameRowRef) -> Bool {
+        guard frame.add(time: time, values: values.map { (inputID: $0.0, value: $0.1) }) else { return false }
+        ledger.progress.mapped += 1
+        ledger.progress.values += values.count
+        for (id, _) in values { signals.insert(id) }
+        rows.append(ref)
+        return true
+    }
+}
+
+/// Hands out answered requests in the order they were built, holding back those answered early.
+struct OrderedAcknowledgements {
+    private var next = 0
+    private var waiting: [Int: InsertSender.Delivery] = [:]
+
+    mutating func ready(_ delivery: InsertSender.Delivery) -> [InsertSender.Delivery] {
+        waiting[delivery.sequence] = delivery
+        var out: [InsertSender.Delivery] = []
+        while let first = waiting.removeValue(forKey: next) {
+            out.append(first)
+            next += 1
         }
-    }
-
-    private func writeRejects() throws -> String {
-        try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
+        return out
     }
 }
 
@@ -224,14 +293,5 @@ extension RejectRecord {
     init(_ problem: RowProblem, input: InputFile) {
         self.init(input: input.path, line: problem.location.line, column: problem.column, value: nil,
                   rule: problem.rule, message: problem.message, raw: Data(problem.raw))
-    }
-}
-
-extension ReadOutcome {
-    var location: RowLocation {
-        switch self {
-        case .row(let row): row.location
-        case .problem(let problem): problem.location
-        }
     }
 }

@@ -88,6 +88,17 @@ struct InsertFrameBuilder {
         return true
     }
 
+    /// The frame of the times at `columns` only (a half of a request the server refused).
+    func subframe(times columns: Range<Int>) -> InsertFrameBuilder {
+        var part = InsertFrameBuilder(integration: integration, requestID: requestID, limit: limit)
+        for at in columns {
+            let values = inputIDs.indices.compactMap { s in series[s][at].map { (inputID: inputIDs[s], value: $0) } }
+            let added = part.add(time: times[at], values: values)
+            precondition(added, "a part of a frame is larger than the frame")
+        }
+        return part
+    }
+
     /// The request body; exactly `bytes` long.
     func encode() -> [UInt8] {
         var out: [UInt8] = []

@@ -121,11 +121,11 @@ public final class OxImporter {
     }
 
     private func load(_ input: InputFile, from record: InputRecord) async throws {
-        var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, rowsDone: record.rowsDone)
+        var rows = try ImportRows(input, mapping: mapping, mapper: &mapper, record: record)
         // A chunk of an earlier session whose answer was lost: its rows are rebuilt and decided on.
         var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > rows.row }
         if doubt != nil && options.inDoubt == .stop { throw ImportStop(reason: "in doubt") }
-        var chunk = PendingChunk(ledger: ChunkLedger(firstRow: rows.row))
+        var chunk = PendingChunk(ledger: ChunkLedger(input: input.path, firstRow: rows.row))
         while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
             if case .mapped(let mapped, let source) = step {
                 let size = mapped.events.reduce(0) { $0 + 1 + entrySize($1, time: mapped.time) }
@@ -134,7 +134,7 @@ public final class OxImporter {
                         chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
                         continue
                     }
-                    try await send(&chunk, input: input, endRow: rows.row - 1, offset: rows.offset, doubt: &doubt)
+                    try await send(&chunk, at: rows.point(excludingLast: true), doubt: &doubt)
                 }
                 chunk.bytes += size
                 chunk.events += mapped.events
@@ -143,19 +143,21 @@ public final class OxImporter {
                 chunk.ledger.progress.values += mapped.events.count
             }
             if let doubtful = doubt, rows.row == doubtful.rows.upperBound {
-                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, doubt: &doubt)
+                try await send(&chunk, at: rows.point(), doubt: &doubt)
             }
-            if let limit = options.maxRejects, limit.exceeded(rejected: record.rejected + chunk.ledger.progress.rejected, read: rows.row, final: false) {
-                try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, doubt: &doubt)
+            if let limit = options.maxRejects, limit.exceeded(rejected: rows.rejected, read: rows.row, final: false) {
+                try await send(&chunk, at: rows.point(), doubt: &doubt)
                 throw ImportStop(reason: "more than \(limit) rows of \(input.path) rejected")
             }
         }
-        try await send(&chunk, input: input, endRow: rows.row, offset: rows.offset, finished: true, doubt: &doubt)
+        try await send(&chunk, at: rows.point(), finished: true, doubt: &doubt)
     }
 
     /// Creates the chunk's sensors and beacons not created yet, then its events; records them.
-    private func send(_ chunk: inout PendingChunk, input: InputFile, endRow: Int, offset: Int64, finished: Bool = false,
+    private func send(_ chunk: inout PendingChunk, at point: ImportRows.Point, finished: Bool = false,
                       doubt: inout (id: Int64, rows: Range<Int>, events: Int)?) async throws {
+        let input = chunk.ledger.firstInput
+        let endRow = point.row
         var ledger: [OxEventRecord] = []
         var chunkID: Int64?
         var skipped = false
@@ -185,24 +187,22 @@ public final class OxImporter {
                     chunkID = redo.id
                     try checkpoint.setChunk(redo.id, state: .sent, bytes: body.count, events: rows.count)
                 } else {
-                    chunkID = try checkpoint.oxChunkSent(input: input.path, method: "POST /event", rows: chunk.ledger.firstRow..<endRow, bytes: body.count, events: rows.count)
+                    chunkID = try checkpoint.oxChunkSent(input: input, method: "POST /event", rows: chunk.ledger.firstRow..<endRow, bytes: body.count, events: rows.count)
                 }
                 switch try await create(body, path: "event", count: rows.count, chunk: chunkID) {
                 case .created(let ids):
                     ledger = zip(rows, ids).map { row, id in var row = row; row.id = id; return row }
-                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.ledger.firstRow, requestsSoFar: report.requests.requests))
+                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.ledger.firstRow))
                 case .inDoubt:
                     skipped = true
                 }
             }
         }
-        chunk.ledger.progress.rowsDone = endRow
-        chunk.ledger.progress.byteOffsetDone = offset
-        chunk.ledger.progress.finished = finished
+        chunk.ledger.close(at: point, finished: finished)
         // Skipped: left in doubt, the rows are done (their events may exist), the chunk stays inDoubt.
-        try checkpoint.acknowledgeOx(chunk: skipped ? nil : chunkID, input: input.path, progress: chunk.ledger.progress,
+        try checkpoint.acknowledgeOx(chunk: skipped ? nil : chunkID, spans: chunk.ledger.spans,
                                      rejects: chunk.ledger.rejects, events: skipped ? [] : ledger)
-        chunk = PendingChunk(ledger: ChunkLedger(firstRow: endRow))
+        chunk = PendingChunk(ledger: ChunkLedger(input: input, firstRow: endRow))
     }
 
     /// The canonical JSON of an entity's rendered fields: its key in the checkpoint.

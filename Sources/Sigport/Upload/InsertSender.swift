@@ -1,0 +1,159 @@
+import Foundation
+import SigportContract
+
+/// What a session's requests did: sent, answered how, retried how often. Each request task keeps
+/// its own and the importer adds them up, so concurrent requests share no mutable state.
+struct ExchangeStats: Sendable {
+    var requests: RequestPlan
+    var httpStatuses: [String: Int] = [:]
+    var retries = 0
+    var secondsRetrying = 0.0
+
+    init(limit: Int) { requests = RequestPlan(limit: limit) }
+
+    mutating func add(_ other: ExchangeStats) {
+        for (method, counts) in other.requests.byMethod {
+            requests.byMethod[method, default: .init()].requests += counts.requests
+            requests.byMethod[method, default: .init()].bytes += counts.bytes
+            requests.byMethod[method, default: .init()].largest = max(requests.byMethod[method]?.largest ?? 0, counts.largest)
+        }
+        httpStatuses.merge(other.httpStatuses, uniquingKeysWith: +)
+        retries += other.retries
+        secondsRetrying += other.secondsRetrying
+    }
+}
+
+/// The server refused a request for what it holds (JSON-RPC -32602, HTTP 400 or 413): the
+/// importer splits it to find the rows at fault instead of stopping.
+struct ContentRefusal: Error, Sendable {
+    let message: String
+}
+
+/// A row of a request, light enough to keep for every row in flight: where to read it again
+/// (for the reject file, should the server refuse it) and what it put in the frame.
+struct FrameRowRef: Sendable {
+    var input: Int32
+    var values: Int32
+    var time: Int64
+    var line: Int
+    var offset: Int64
+}
+
+/// Sends integration API requests: one until answered, retrying what the contract says may be
+/// retried; an insert the server refuses for its content is split in halves (by time) until the
+/// times at fault are isolated, their rows rejected with the server's message and the rest sent.
+/// A value type with no mutable state, so that several requests can be in flight at once.
+struct InsertSender: Sendable {
+    let client: IntegrationClient
+    let checkpoint: Checkpoint
+    let options: ImportOptions
+    let mapping: Mapping
+    let inputs: [InputFile]
+    let onEvent: @Sendable (Importer.Event) -> Void
+
+    struct SignalsByInput: Decodable, Sendable {
+        struct Summary: Decodable, Sendable { let id: String }
+        let signalsByInput: [String: Summary]
+    }
+
+    /// What became of a chunk: its ledger (with the rows the server refused), the ids the server
+    /// gave to signals, and the requests it took.
+    struct Delivery: Sendable {
+        var sequence: Int
+        var chunkID: Int64?
+        var ledger: ChunkLedger
+        var signalIDs: [String: String] = [:]
+        var stats: ExchangeStats
+        var rows = 0
+    }
+
+    func deliver(_ chunk: BuiltChunk, chunkID: Int64) async throws -> Delivery {
+        var delivery = Delivery(sequence: chunk.sequence, chunkID: chunkID, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))
+        delivery.rows = chunk.ledger.rows
+        try await send(chunk.frame, rows: chunk.rows, into: &delivery)
+        return delivery
+    }
+
+    private func send(_ frame: InsertFrameBuilder, rows: [FrameRowRef], into delivery: inout Delivery) async throws {
+        let body = frame.encode()
+        do {
+            let result = try await exchange(body, method: "integration.insert", stats: &delivery.stats)
+            for (inputID, summary) in result.signalsByInput { delivery.signalIDs[inputID] = summary.id }
+            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: rows.count))
+        } catch let refusal as ContentRefusal {
+            guard frame.times.count > 1 else {
+                try refuse(rows, message: refusal.message, into: &delivery)
+                return
+            }
+            let half = frame.times.count / 2
+            for part in [0..<half, half..<frame.times.count] {
+                let times = Set(frame.times[part])
+                try await send(frame.subframe(times: part), rows: rows.filter { times.contains($0.time) }, into: &delivery)
+            }
+        }
+    }
+
+    /// Rows of a time the server refused: read again from their inputs for the reject file.
+    private func refuse(_ rows: [FrameRowRef], message: String, into delivery: inout Delivery) throws {
+        var records: [RejectRecord] = []
+        var values: [String: Int] = [:]
+        for row in rows {
+            let input = inputs[Int(row.input)]
+            var reader = try mapping.reader(for: input)
+            try reader.resume(at: ReadPosition(offset: row.offset, line: row.line))
+            let raw: [UInt8]
+            switch try reader.next() {
+            case .row(let source): raw = source.raw
+            case .problem(let problem): raw = problem.raw
+            case nil: raw = []
+            }
+            records.append(RejectRecord(input: input.path, line: row.line, column: nil, value: nil, rule: "server-refused",
+                                        message: "the API refused the values at this row's time: \(message)", raw: Data(raw)))
+            values[input.path, default: 0] += Int(row.values)
+        }
+        delivery.ledger.refused(records, values: values)
+        onEvent(.refused(rows: rows.count, message: message))
+    }
+
+    /// One request until it is answered: retried with exponential backoff and jitter on 429,
+    /// 5xx, JSON-RPC -32015/-32603/-32000 and dropped connections (both methods are idempotent,
+    /// so a request whose answer was lost is simply sent again). A refusal of the content throws
+    /// `ContentRefusal`; any other refusal is final.
+    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> SignalsByInput {
+        var attempt = 0
+        while true {
+            attempt += 1
+            stats.requests.add(method, size: body.count)
+            try checkpoint.noteRequest()
+            let reason: String
+            do {
+                let answer = try await client.send(body, method: method, as: SignalsByInput.self)
+                stats.httpStatuses[String(answer.status), default: 0] += 1
+                if answer.status == 200, let result = answer.result { return result }
+                if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
+                    if error.code == RPCErrorCode.invalidParams.rawValue { throw ContentRefusal(message: "\(IntegrationClient.rejected(method, error))") }
+                    throw IntegrationClient.rejected(method, error)
+                }
+                if answer.status == 400 || answer.status == 413 {
+                    throw ContentRefusal(message: "HTTP \(answer.status)" + (answer.error.map { ": \($0.message)" } ?? ""))
+                }
+                guard answer.status >= 500 || answer.status == 429 || answer.status == 200 else {
+                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(answer.status).", hint: answer.error.map { "Server: \($0.message)" })
+                }
+                reason = answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)"
+            } catch let error as SigportError where error.code == .unreachable {
+                stats.httpStatuses["no answer", default: 0] += 1
+                reason = "no answer"
+            }
+            guard attempt < options.maxAttempts else {
+                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.")
+            }
+            stats.retries += 1
+            onEvent(.retry(method: method, attempt: attempt, reason: reason))
+            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
+            stats.secondsRetrying += backoff
+            try await RetryBackoff.sleep(seconds: backoff)
+        }
+    }
+}
