@@ -1,12 +1,17 @@
-/// The documented rate limit, per credential: a request is accepted only if at least `interval`
-/// (less `tolerance`) passed since that credential's last accepted request.
+/// The documented rate limit, per credential: a request is accepted only if it arrived at least
+/// `interval` (less `tolerance`) apart from each of that credential's accepted requests.
+///
+/// Arrival is when the request's head arrived, before its body was read: how long a body takes
+/// to transfer does not move it. Requests on concurrent connections may be judged out of order,
+/// so the nearest accepted arrival on either side counts, not only the latest.
 ///
 /// Refused requests do not move the window, so a client that retries after `Retry-After` is
 /// served. The decision is a pure function of the instants given, so it is tested without sleeping.
 struct PaceWindow: Sendable {
     let interval: Duration
     let tolerance: Duration
-    private var lastAccepted: [String: ContinuousClock.Instant] = [:]
+    /// The latest accepted arrivals per credential (a few: out-of-order judging spans little).
+    private var accepted: [String: [ContinuousClock.Instant]] = [:]
 
     init(interval: Duration, tolerance: Duration) {
         self.interval = interval
@@ -20,13 +25,16 @@ struct PaceWindow: Sendable {
     }
 
     mutating func admit(_ credential: String, at now: ContinuousClock.Instant) -> Decision {
-        if let last = lastAccepted[credential] {
-            let elapsed = last.duration(to: now)
-            if elapsed < interval - tolerance {
-                return .refuse(retryAfter: interval - elapsed)
+        var arrivals = accepted[credential] ?? []
+        for earlier in arrivals {
+            let apart = earlier < now ? earlier.duration(to: now) : now.duration(to: earlier)
+            if apart < interval - tolerance {
+                return .refuse(retryAfter: interval - apart)
             }
         }
-        lastAccepted[credential] = now
+        arrivals.append(now)
+        if arrivals.count > 16 { arrivals.removeFirst(arrivals.count - 16) }
+        accepted[credential] = arrivals
         return .accept
     }
 }
@@ -35,5 +43,5 @@ struct PaceWindow: Sendable {
 actor PaceLimiter {
     private var window: PaceWindow
     init(interval: Duration, tolerance: Duration) { window = PaceWindow(interval: interval, tolerance: tolerance) }
-    func admit(_ credential: String) -> PaceWindow.Decision { window.admit(credential, at: .now) }
+    func admit(_ credential: String, arrivedAt arrival: ContinuousClock.Instant) -> PaceWindow.Decision { window.admit(credential, at: arrival) }
 }

@@ -33,6 +33,7 @@ struct RequestGate: Sendable {
         authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
+        let arrival = ContinuousClock.now
         let fault = await faults.draw()
         if let fault { await stats.recordFault(fault) }
         switch fault {
@@ -65,7 +66,7 @@ struct RequestGate: Sendable {
 
         do {
             let (credential, caller) = try await authenticate(request, body)
-            if case .refuse(let retryAfter) = await pace.admit(credential) {
+            if case .refuse(let retryAfter) = await pace.admit(credential, arrivedAt: arrival) {
                 await stats.recordPaceViolation()
                 let seconds = Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
                 return dialect.response(for: APIError(

@@ -167,5 +167,9 @@ struct PaceWindowTests {
         #expect(window.admit("a", at: t0 + .milliseconds(996)) == .accept, "within the tolerance")
         #expect(window.admit("a", at: t0 + .milliseconds(1500)) == .refuse(retryAfter: .milliseconds(496)), "a refusal does not move the window")
         #expect(window.admit("a", at: t0 + .milliseconds(1996)) == .accept)
+        // Concurrent connections are judged out of order: the nearest accepted arrival on either side counts.
+        #expect(window.admit("a", at: t0 + .milliseconds(4000)) == .accept)
+        #expect(window.admit("a", at: t0 + .milliseconds(3500)) == .refuse(retryAfter: .milliseconds(500)), "arrived 500 ms before an accepted one")
+        #expect(window.admit("a", at: t0 + .milliseconds(3000)) == .accept)
     }
 }

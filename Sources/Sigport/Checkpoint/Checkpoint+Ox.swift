@@ -56,6 +56,12 @@ extension Checkpoint {
         }
     }
 
+    /// Requests of an earlier session still `sent`: it ended (killed, crashed) before their
+    /// answer, so they may or may not have created their events — in doubt, like a lost answer.
+    public func markUnansweredInDoubt() throws {
+        try queue.write { try $0.execute(sql: "UPDATE chunk SET state = 'inDoubt' WHERE state = 'sent' AND method = 'POST /event'") }
+    }
+
     /// The in-doubt chunks of an input: (id, firstRow, endRow, events).
     public func inDoubtChunks(input: String) throws -> [(id: Int64, rows: Range<Int>, events: Int)] {
         try queue.read { db in

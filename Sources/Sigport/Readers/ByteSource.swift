@@ -6,14 +6,18 @@ public protocol ByteSource {
     /// Fills `buffer` from the start; returns how many bytes were read, 0 at the end.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Continues reading at `offset` of the (decompressed) stream, for a resumed import that
-    /// skips what it already sent without parsing it again.
-    mutating func seek(to offset: Int64) throws
+    /// skips what it already sent without parsing it again. `current` is how many bytes were
+    /// read so far (a source that cannot move skips forward from there).
+    mutating func seek(to offset: Int64, current: Int64) throws
 }
 
 extension ByteSource {
     /// Reads and discards up to `offset`: for a source that cannot move (and only forwards).
-    public mutating func seek(to offset: Int64) throws {
-        var left = offset
+    public mutating func seek(to offset: Int64, current: Int64) throws {
+        guard offset >= current else {
+            throw SigportError(.invalidArgument, "Cannot go back to byte \(offset) of an input that was read past it.")
+        }
+        var left = offset - current
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
         defer { scratch.deallocate() }
         while left > 0 {
@@ -53,7 +57,7 @@ public struct FileByteSource: ByteSource {
         }
     }
 
-    public mutating func seek(to offset: Int64) throws {
+    public mutating func seek(to offset: Int64, current: Int64) throws {
         guard lseek(handle.fileDescriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
             throw SigportError(.invalidArgument, "Cannot seek in \(path) to byte \(offset): \(String(cString: strerror(errno))).",
                                hint: "A resumable run reads a regular file, not a pipe.")
@@ -89,7 +93,7 @@ public final class GzipByteSource: ByteSource {
     }
 
     /// zlib decompresses up to the offset (no parsing: much faster than reading rows).
-    public func seek(to offset: Int64) throws {
+    public func seek(to offset: Int64, current: Int64) throws {
         guard gzseek(file, Int(offset), SEEK_SET) == Int(offset) else {
             throw SigportError(.invalidArgument, "Cannot seek in \(path) to byte \(offset) of its decompressed content.",
                                hint: "The file may be truncated or not gzip.")

@@ -209,17 +209,23 @@ struct CSVStreamState {
 
     /// Continues at `position` with a fresh parser state, as if the input started there.
     mutating func resume(at position: ReadPosition, parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>) throws {
-        try source.seek(to: position.offset)
-        chunkOffset = position.offset
-        filled = 0
-        pos = 0
+        let inChunk = position.offset - chunkOffset
+        if inChunk >= 0, inChunk <= filled, !position.afterCR || inChunk == filled {
+            // Still in the chunk read last (right after the header, say): no need to read it again.
+            pos = Int(inChunk)
+        } else {
+            try source.seek(to: position.offset, current: chunkOffset + Int64(filled))
+            chunkOffset = position.offset
+            filled = 0
+            pos = 0
+        }
         nextLF = -1
         line = position.line
         crEndedLastChunk = position.afterCR
         lfContinuesCR = false
         sourceEnded = false
         finished = false
-        rowStart = 0
+        rowStart = pos
         rowLine = position.line
         rowOffset = position.offset
         carry = []

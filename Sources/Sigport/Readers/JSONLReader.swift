@@ -201,7 +201,7 @@ final class JSONLReaderState {
     }
 
     func resume(at position: ReadPosition) throws {
-        try source.seek(to: position.offset)
+        try source.seek(to: position.offset, current: base + Int64(end))
         base = position.offset
         start = 0
         end = 0
@@ -209,7 +209,8 @@ final class JSONLReaderState {
         lineNumber = position.line - 1
         atEOF = false
         skippingLongLine = false
-        checkedBOM = true
+        // At the very start a byte order mark is still to be skipped.
+        checkedBOM = position.offset > 0
     }
 
     /// Moves the unconsumed bytes to the buffer's start, grows (or shrinks) the buffer as the

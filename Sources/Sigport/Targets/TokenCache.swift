@@ -1,19 +1,25 @@
 import Foundation
 
 /// Keeps one bearer token until shortly before it expires; token fetches are rate limited like
-/// any request, so sigport asks for a new one only when it must (expiry, or a 401).
+/// any request, so sigport asks for a new one only when it must (expiry, or a 401). Requests in
+/// flight together share one fetch: the first starts it, the others wait for its answer.
 actor TokenCache {
     private var token: String?
     private var expiry: Date = .distantPast
+    /// The fetch under way, which concurrent callers await instead of starting their own.
+    private var fetching: Task<(token: String, expiresAt: Date), any Error>?
     /// Renew this long before the stated expiry, so a request never leaves with a token that
     /// expires in flight.
     private let margin: TimeInterval
 
     init(margin: TimeInterval = 60) { self.margin = margin }
 
-    func token(fetch: @Sendable () async throws -> (token: String, expiresAt: Date)) async throws -> String {
+    func token(fetch: @escaping @Sendable () async throws -> (token: String, expiresAt: Date)) async throws -> String {
         if let token, Date() < expiry.addingTimeInterval(-margin) { return token }
-        let fresh = try await fetch()
+        let task = fetching ?? Task { try await fetch() }
+        fetching = task
+        defer { if fetching == task { fetching = nil } }
+        let fresh = try await task.value
         token = fresh.token
         expiry = fresh.expiresAt
         return fresh.token

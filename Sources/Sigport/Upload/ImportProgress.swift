@@ -10,8 +10,9 @@ public struct ImportProgress: Sendable, Codable {
     /// Input bytes whose rows are done, of `bytesTotal` (a gzip input counts when it is finished).
     public var bytesDone: Int64 = 0
     public var bytesTotal: Int64 = 0
+    /// Requests this session.
     public var requests = 0
-    /// Requests per second over the last few requests.
+    /// Requests per second, this session.
     public var requestsPerSecond = 0.0
     /// Seconds left at this session's rate; nil until it can be told.
     public var etaSeconds: Double?
@@ -25,7 +26,6 @@ struct ProgressTracker {
     private var done: [String: Int64] = [:]
     private let started = ContinuousClock.now
     private let bytesAtStart: Int64
-    private var recent: [ContinuousClock.Instant] = []
 
     init(inputs: [InputFile], records: [InputRecord]) {
         sizes = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0.size) })
@@ -58,16 +58,12 @@ struct ProgressTracker {
     }
     private var sessionRequests = 0
 
-    mutating func requestsSent(_ count: Int, total: Int) {
-        let now = ContinuousClock.now
-        for _ in 0..<count { recent.append(now) }
-        if recent.count > 10 { recent.removeFirst(recent.count - 10) }
-        sessionRequests += count
+    /// This session's requests so far (the report counts a session's requests).
+    mutating func requests(_ total: Int) {
+        sessionRequests = total
         progress.requests = total
-        if let first = recent.first, recent.count > 1 {
-            let span = Self.seconds(first.duration(to: now))
-            progress.requestsPerSecond = span > 0 ? Double(recent.count - 1) / span : 0
-        }
+        let elapsed = Self.seconds(started.duration(to: .now))
+        progress.requestsPerSecond = elapsed > 0 ? Double(total) / elapsed : 0
     }
 
     mutating func acknowledged(_ spans: [Checkpoint.ChunkSpan]) {

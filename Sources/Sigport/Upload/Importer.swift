@@ -123,8 +123,11 @@ public final class Importer {
         try await withThrowingTaskGroup(of: InsertSender.Delivery.self) { group in
             var ordered = OrderedAcknowledgements()
             var inFlight = 0
+            /// Requests the chunks in flight will send (metadata and values, retries aside).
+            var plannedInFlight = 0
             func settle(_ delivery: InsertSender.Delivery) throws {
                 inFlight -= 1
+                plannedInFlight -= delivery.planned
                 try acknowledge(ordered.ready(delivery))
             }
             do {
@@ -133,13 +136,16 @@ public final class Importer {
                         try acknowledge(ordered.ready(InsertSender.Delivery(sequence: chunk.sequence, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))))
                     } else {
                         while inFlight >= options.maxInFlight, let delivery = try await group.next() { try settle(delivery) }
-                        try checkBudget(inFlight: inFlight)
-                        try await saveSignals(chunk.signals, inFlight: inFlight)
-                        try checkBudget(inFlight: inFlight)
+                        var chunk = chunk
+                        chunk.metadata = metadata(for: chunk.signals)
+                        try options.checkBudget(requestsSoFar: report.requests.requests + plannedInFlight + chunk.requests - 1)
+                        for signal in chunk.metadata.definitions { savedSignals[signal.inputID] = signal }
                         let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
                                                                rows: chunk.ledger.firstRow..<(chunk.ledger.firstRow + chunk.ledger.rows), bytes: chunk.frame.bytes)
-                        group.addTask { try await sender.deliver(chunk, chunkID: chunkID) }
+                        let sending = chunk
+                        group.addTask { try await sender.deliver(sending, chunkID: chunkID) }
                         inFlight += 1
+                        plannedInFlight += chunk.requests
                     }
                     if let reason = chunk.stop { throw ImportStop(reason: reason) }
                 }
@@ -156,17 +162,16 @@ public final class Importer {
     private func acknowledge(_ deliveries: [InsertSender.Delivery]) throws {
         for delivery in deliveries {
             report.add(delivery.stats)
-            let records = delivery.signalIDs.compactMap { inputID, id in
+            var records = delivery.signalIDs.compactMap { inputID, id in
                 savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: id, saveView: $0.saveView) }
             }
+            records += delivery.saved
             try checkpoint.acknowledge(chunk: delivery.chunkID, spans: delivery.ledger.spans, rejects: delivery.ledger.rejects, signals: records)
-            tracker?.requestsSent(delivery.stats.requests.requests, total: report.requests.requests)
+            tracker?.requests(report.requests.requests)
             tracker?.acknowledged(delivery.ledger.spans)
             if let tracker { onEvent(.progress(tracker.current)) }
         }
     }
-
-    private func checkBudget(inFlight: Int) throws { try options.checkBudget(requestsSoFar: report.requests.requests + inFlight) }
 
     /// The next request's rows: mapped rows packed into a frame until the next would not fit,
     /// across inputs; nil when every input is done.
@@ -213,32 +218,21 @@ public final class Importer {
         InsertFrameBuilder(integration: client.credentials.integration, requestID: nextSequence + 1, limit: options.maxRequestBytes)
     }
 
-    /// Saves the metadata of signals not saved yet (or changed), before values are sent to them.
-    private func saveSignals(_ inputIDs: Set<String>, inFlight: Int) async throws {
+    /// The metadata to save before values are sent to these signals: those not saved yet (or
+    /// changed). Sent by the chunk's own task, first; recorded with its acknowledgement.
+    private func metadata(for inputIDs: Set<String>) -> SignalMetadata {
         let definitions = mapper.signals.filter { inputIDs.contains($0.inputID) }
             .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
-        guard !definitions.isEmpty else { return }
-        let sender = InsertSender(client: client, checkpoint: checkpoint, options: options, mapping: mapping, inputs: inputs, onEvent: onEvent)
-        for body in SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence) {
-            try checkBudget(inFlight: inFlight)
-            var stats = ExchangeStats(limit: options.maxRequestBytes)
-            let result: InsertSender.SignalsByInput
-            do {
-                result = try await sender.exchange(body, method: "integration.saveSignals", stats: &stats)
-            } catch let refusal as ContentRefusal {
-                throw SigportError(.rejectedByServer, refusal.message, hint: "Fix the signal's metadata in the mapping; the run resumes where it stopped.")
-            }
-            report.add(stats)
-            var records: [SignalIDRecord] = []
-            for definition in definitions {
-                guard let summary = result.signalsByInput[definition.inputID] else { continue }
-                let record = SignalIDRecord(inputID: definition.inputID, signalID: summary.id, saveView: SaveSignalsBodies.saveView(definition))
-                savedSignals[definition.inputID] = record
-                records.append(record)
-            }
-            try checkpoint.saveSignals(records)
-        }
+        guard !definitions.isEmpty else { return SignalMetadata() }
+        return SignalMetadata(bodies: SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence),
+                              definitions: definitions.map { SignalIDRecord(inputID: $0.inputID, signalID: "", saveView: SaveSignalsBodies.saveView($0)) })
     }
+}
+
+/// `integration.saveSignals` bodies, and the signals they save (ids still unknown).
+struct SignalMetadata: Sendable {
+    var bodies: [[UInt8]] = []
+    var definitions: [SignalIDRecord] = []
 }
 
 /// The rows of one request: their frame, the ledger of what they did, and what a split needs.
@@ -248,6 +242,7 @@ struct BuiltChunk: Sendable {
     var frame: InsertFrameBuilder
     var rows: [FrameRowRef] = []
     var signals: Set<String> = []
+    var metadata = SignalMetadata()
     /// Stop the run after this chunk (the reject limit was passed).
     var stop: String?
 
@@ -256,6 +251,9 @@ struct BuiltChunk: Sendable {
         self.ledger = ledger
         self.frame = frame
     }
+
+    /// Requests the chunk takes: its metadata, then its values.
+    var requests: Int { metadata.bodies.count + 1 }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
     mutating func add(time: Int64, values: [(String, Double)], ref: FrameRowRef) -> Bool {

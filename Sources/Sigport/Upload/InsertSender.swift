@@ -63,13 +63,31 @@ struct InsertSender: Sendable {
         var chunkID: Int64?
         var ledger: ChunkLedger
         var signalIDs: [String: String] = [:]
+        /// Signals whose metadata this chunk saved, with the ids the API gave.
+        var saved: [SignalIDRecord] = []
         var stats: ExchangeStats
         var rows = 0
+        /// The requests it was planned to take.
+        var planned = 0
     }
 
     func deliver(_ chunk: BuiltChunk, chunkID: Int64) async throws -> Delivery {
         var delivery = Delivery(sequence: chunk.sequence, chunkID: chunkID, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))
         delivery.rows = chunk.ledger.rows
+        delivery.planned = chunk.requests
+        for body in chunk.metadata.bodies {
+            let result: SignalsByInput
+            do {
+                result = try await exchange(body, method: "integration.saveSignals", stats: &delivery.stats)
+            } catch let refusal as ContentRefusal {
+                throw SigportError(.rejectedByServer, refusal.message, hint: "Fix the signal's metadata in the mapping; the run resumes where it stopped.")
+            }
+            for var record in chunk.metadata.definitions {
+                guard let summary = result.signalsByInput[record.inputID] else { continue }
+                record.signalID = summary.id
+                delivery.saved.append(record)
+            }
+        }
         try await send(chunk.frame, rows: chunk.rows, into: &delivery)
         return delivery
     }
@@ -82,7 +100,12 @@ struct InsertSender: Sendable {
             onEvent(.sent(method: "integration.insert", bytes: body.count, rows: rows.count))
         } catch let refusal as ContentRefusal {
             guard frame.times.count > 1 else {
-                try refuse(rows, message: refusal.message, into: &delivery)
+                // One time, maybe several rows (of several inputs, or a long layout): by row.
+                let again = try readAgain(rows)
+                for row in again where row.values.isEmpty {
+                    refuse(row.ref, raw: row.raw, message: refusal.message + " (and the row maps to no values when read again)", into: &delivery)
+                }
+                try await bisect(again.filter { !$0.values.isEmpty }[...], into: &delivery, refusal: refusal)
                 return
             }
             let half = frame.times.count / 2
@@ -93,26 +116,57 @@ struct InsertSender: Sendable {
         }
     }
 
-    /// Rows of a time the server refused: read again from their inputs for the reject file.
-    private func refuse(_ rows: [FrameRowRef], message: String, into delivery: inout Delivery) throws {
-        var records: [RejectRecord] = []
-        var values: [String: Int] = [:]
+    /// Rows of one time, sent in halves until each refused row is alone: rejected whole (none
+    /// of its values sent), the others sent.
+    private func bisect(_ rows: ArraySlice<(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])>,
+                        into delivery: inout Delivery, refusal: ContentRefusal) async throws {
+        guard rows.count > 1 else {
+            if let row = rows.first { refuse(row.ref, raw: row.raw, message: refusal.message, into: &delivery) }
+            return
+        }
+        let half = rows.startIndex + rows.count / 2
+        for part in [rows[..<half], rows[half...]] {
+            var frame = InsertFrameBuilder(integration: client.credentials.integration, requestID: delivery.sequence + 1, limit: options.maxRequestBytes)
+            for row in part { _ = frame.add(time: row.ref.time, values: row.values) }
+            do {
+                let result = try await exchange(frame.encode(), method: "integration.insert", stats: &delivery.stats)
+                for (inputID, summary) in result.signalsByInput { delivery.signalIDs[inputID] = summary.id }
+            } catch let again as ContentRefusal {
+                try await bisect(part, into: &delivery, refusal: again)
+            }
+        }
+    }
+
+    /// The rows again, from their inputs (their raw bytes for the reject file, their values to
+    /// send them one by one): only rows of a refused time are kept in memory this way.
+    private func readAgain(_ rows: [FrameRowRef]) throws -> [(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])] {
+        var mapper = RowMapper(mapping: mapping)
+        var out: [(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])] = []
         for row in rows {
             let input = inputs[Int(row.input)]
             var reader = try mapping.reader(for: input)
+            try mapper.start(file: input, fieldNames: reader.fieldNames)
             try reader.resume(at: ReadPosition(offset: row.offset, line: row.line))
-            let raw: [UInt8]
             switch try reader.next() {
-            case .row(let source): raw = source.raw
-            case .problem(let problem): raw = problem.raw
-            case nil: raw = []
+            case .row(let source):
+                if case .mapped(let mapped) = mapper.map(source) {
+                    out.append((row, source.raw, mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }))
+                } else {
+                    out.append((row, source.raw, []))
+                }
+            case .problem(let problem): out.append((row, problem.raw, []))
+            case nil: out.append((row, [], []))
             }
-            records.append(RejectRecord(input: input.path, line: row.line, column: nil, value: nil, rule: "server-refused",
-                                        message: "the API refused the values at this row's time: \(message)", raw: Data(raw)))
-            values[input.path, default: 0] += Int(row.values)
         }
-        delivery.ledger.refused(records, values: values)
-        onEvent(.refused(rows: rows.count, message: message))
+        return out
+    }
+
+    private func refuse(_ row: FrameRowRef, raw: [UInt8], message: String, into delivery: inout Delivery) {
+        let input = inputs[Int(row.input)].path
+        let record = RejectRecord(input: input, line: row.line, column: nil, value: nil, rule: "server-refused",
+                                  message: "the API refused this row's values: \(message)", raw: Data(raw))
+        delivery.ledger.refused([record], values: [input: Int(row.values)])
+        onEvent(.refused(rows: 1, message: message))
     }
 
     /// One request until it is answered: retried with exponential backoff and jitter on 429,

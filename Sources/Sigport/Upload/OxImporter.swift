@@ -66,6 +66,7 @@ public final class OxImporter {
         let started = ContinuousClock.now
         let (resumed, records) = try checkpoint.begin(mapping: mapping, inputs: inputs)
         report.resumed = resumed
+        try checkpoint.markUnansweredInDoubt()
         entityIDs = try checkpoint.oxEntityIDs()
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
         do {
