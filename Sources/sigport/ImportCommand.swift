@@ -9,8 +9,11 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Load historical readings into the integration API or the ox API, resumably.",
         discussion: """
         Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends
-        the values in integration.insert requests packed up to the size limit (9 MiB) at the
-        documented pace (1 request/second), retrying 429s, 5xx and dropped connections.
+        the values in integration.insert requests packed up to the size limit (9 MiB, rows of
+        several files together) at the documented pace (1 request/second), building the next
+        request while one is in flight, retrying 429s, 5xx and dropped connections. Rows the API
+        refuses are isolated by splitting the request and go to the reject file; the rest is sent.
+        On a terminal a status line shows rows, bytes, requests, req/s and the ETA.
 
         Everything is recorded in <run-dir>/checkpoint.sqlite: run the same command again after a
         kill, a crash or a budget stop and it resumes where it stopped — nothing lost, nothing sent
@@ -151,6 +154,7 @@ struct ImportCommand: AsyncParsableCommand {
             ox ? "\(report.events) events created for \(report.sensors) sensors and \(report.beacons) beacons"
                 + "; in doubt: \(report.inDoubtChunks + report.undecidedChunks) requests, \(report.inDoubtEvents + report.undecidedEvents) events"
                 + (report.undecidedChunks > 0 ? " (\(report.undecidedChunks) requests, \(report.undecidedEvents) events undecided)" : "")
+                + (report.inDoubtEntities > 0 ? "; \(report.inDoubtEntities) sensors/beacons created again after a lost answer (any first copies stay unused)" : "")
                : "\(t.values) values for \(report.signals) signals",
             String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit),
         ]

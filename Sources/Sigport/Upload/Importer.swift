@@ -35,6 +35,9 @@ public final class Importer {
         public var inDoubtEvents = 0
         public var undecidedChunks = 0
         public var undecidedEvents = 0
+        /// ox target, this session: sensors and beacons whose create got no answer and were
+        /// created again (`--in-doubt resend|skip`); any created the first time stay unused.
+        public var inDoubtEntities = 0
 
         mutating func add(_ stats: ExchangeStats) {
             var mine = ExchangeStats(limit: requests.limit)

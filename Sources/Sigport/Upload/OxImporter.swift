@@ -218,10 +218,20 @@ public final class OxImporter {
         var done = 0
         for body in OxEntityBodies.make(missing, org: orgNumber, limit: options.maxRequestBytes) {
             let count = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [Any])?.count ?? 0
-            try checkBudget()
-            guard case .created(let ids) = try await create(body, path: kind, count: count, chunk: nil) else {
-                throw SigportError(.unreachable, "POST /\(kind) got no answer: the \(kind)s it held may or may not have been created.",
-                                   hint: "Running again creates them again (an unanswered \(kind) stays unused).")
+            var ids: [String] = []
+            while ids.isEmpty {
+                try checkBudget()
+                if case .created(let created) = try await create(body, path: kind, count: count, chunk: nil) {
+                    ids = created
+                    continue
+                }
+                // ox cannot list an org's sensors or beacons (creating one adds it to no IdMap), so a
+                // lost answer cannot be looked up: with --in-doubt stop, stop; else create them again.
+                guard options.inDoubt != .stop else {
+                    throw SigportError(.unreachable, "POST /\(kind) got no answer: the \(count) \(kind)(s) it held may or may not have been created.",
+                                       hint: "Run again with --in-doubt resend to create them again (any created the first time stay unused: ox cannot list them).")
+                }
+                report.inDoubtEntities += count
             }
             let records = zip(missing[done..<(done + count)], ids).map { OxEntityIDRecord(kind: kind, key: key($0), id: $1) }
             try checkpoint.saveOxEntities(records)
