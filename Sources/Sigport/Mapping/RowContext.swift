@@ -1,3 +1,5 @@
+import Foundation
+
 /// One row's fields as the mapping sees them: by name, with the source's null texts, decimal
 /// comma and defaults applied.
 struct RowContext {
@@ -27,8 +29,11 @@ struct RowContext {
     func isEmpty(_ value: FieldValue) -> Bool { isEmptyRaw(value) }
 
     /// The field as text (numbers in their shortest form), nil when empty.
-    func text(_ field: String) -> String? {
-        let value = value(field)
+    func text(_ field: String) -> String? { text(at: index[field], field: field) }
+
+    /// The same, with the field's position already known.
+    func text(at position: Int?, field: String) -> String? {
+        let value = value(at: position, field: field)
         if isEmpty(value) { return nil }
         switch value {
         case .text(let text): return text
@@ -55,6 +60,7 @@ struct RowContext {
         switch value {
         case .number(let n): return n.isFinite ? .success(n) : .failure(.finite)
         case .text(let raw):
+            if let n = NumberText.plainDecimal(raw) { return .success(n) }
             var text = Substring(raw).trimmingSpaces
             var normalized: String?
             if source.decimalComma, text.contains(",") {
@@ -71,6 +77,40 @@ struct RowContext {
 }
 
 enum NumberText {
+    private static let powersOfTen: [Double] = (0...15).map { pow(10, Double($0)) }
+
+    /// `-12.375`-style text (no spaces, exponent or comma; at most 15 digits) read exactly without
+    /// strtod: the digits make an integer below 2^53 and the power of ten is exact, so the one
+    /// division is correctly rounded — the same Double strtod gives. Nil for anything else.
+    static func plainDecimal(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { bytes -> Double? in
+            guard !bytes.isEmpty else { return nil }
+            var i = 0
+            let negative = bytes[0] == UInt8(ascii: "-")
+            if negative { i = 1 }
+            var mantissa: Int64 = 0
+            var digits = 0
+            var fraction = -1
+            while i < bytes.count {
+                let byte = bytes[i]
+                if byte >= 48 && byte <= 57 {
+                    mantissa = mantissa * 10 + Int64(byte - 48)
+                    digits += 1
+                    if fraction >= 0 { fraction += 1 }
+                } else if byte == UInt8(ascii: "."), fraction < 0, digits > 0 {
+                    fraction = 0
+                } else {
+                    return nil
+                }
+                i += 1
+            }
+            guard digits > 0, digits <= 15, fraction != 0 else { return nil }
+            let value = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
+            return negative ? -value : value
+        }
+    }
+
     /// Digits, sign, decimal point and exponent: nothing else can be part of a decimal number.
     static func allowed(_ byte: UInt8) -> Bool {
         (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")

@@ -14,16 +14,34 @@ public struct RowMapper {
     /// Per signal spec, the fields its input ID was last rendered from and the signal it gave:
     /// rows of one device repeat them, so most rows reuse it without rendering or hashing.
     private var recentSignal: [(key: [String?], index: Int, inputID: String)?]
-    /// Per signal spec, the position of its value field in this file's rows.
+    /// Per signal spec, the position of its value field in this file's rows, and of the fields
+    /// its input ID template reads (by part; nil for other parts).
     private var valuePosition: [Int?] = []
+    private var keyPositions: [[Int?]] = []
     private var signalIndex: [String: Int] = [:]
     public private(set) var sensors: [EntityDefinition] = []
     private var sensorIndex: [EntityDefinition: Int] = [:]
     public private(set) var beacons: [EntityDefinition] = []
     private var beaconIndex: [EntityDefinition: Int] = [:]
 
+    /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
+    /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
+    private struct HotSignal {
+        var field: String
+        var valueType: SignalSpec.ValueType
+        var scale: Double
+        var offset: Double
+        var states: [String: Int]
+        var inputIDParts: [Template.Part]
+    }
+    private let hotSignals: [HotSignal]
+
     public init(mapping: Mapping) {
         self.mapping = mapping
+        hotSignals = mapping.signals.map {
+            HotSignal(field: $0.field ?? mapping.long?.valueField ?? "", valueType: $0.valueType, scale: $0.scale, offset: $0.offset,
+                      states: $0.states, inputIDParts: $0.inputID.parts)
+        }
         self.timestamps = TimestampParser(mapping.source.timestamp)
         self.recentSignal = Array(repeating: nil, count: mapping.signals.count)
     }
@@ -34,6 +52,9 @@ public struct RowMapper {
         recentSignal = Array(repeating: nil, count: mapping.signals.count)
         index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
+        keyPositions = hotSignals.map { spec in
+            spec.inputIDParts.map { part in if case .field(let name) = part { index[name] } else { nil } }
+        }
         let missing = mapping.referencedFields.filter { index[$0] == nil }
         if !missing.isEmpty && mapping.source.format == .csv {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
@@ -94,8 +115,8 @@ public struct RowMapper {
                                         idField: mapping.long?.idField, defaults: mapping.source.defaults)
         switch mapping.target {
         case .integration:
-            for (s, spec) in mapping.signals.enumerated() {
-                let field = spec.field ?? mapping.long!.valueField
+            for (s, spec) in hotSignals.enumerated() {
+                let field = spec.field
                 let value = context.value(at: valuePosition[s], field: field)
                 if context.isEmpty(value) { continue }
                 let number: Double
@@ -107,15 +128,15 @@ public struct RowMapper {
                     }
                     guard number.isFinite else { return reject(.finite, field) }
                 case .enum:
-                    switch enumKey(value, spec: spec, context: context) {
+                    switch enumKey(value, states: spec.states, context: context) {
                     case .success(let key): number = Double(key)
                     case .failure(let rule): return reject(rule, field)
                     }
                 }
                 let signal: Int
-                let key = spec.inputID.parts.map { part -> String? in
-                    switch part {
-                    case .field(let name): context.text(name)
+                let key = spec.inputIDParts.indices.map { p -> String? in
+                    switch spec.inputIDParts[p] {
+                    case .field(let name): context.text(at: keyPositions[s][p], field: name)
                     case .id: renderer.id
                     case .literal, .file: nil
                     }
@@ -124,7 +145,7 @@ public struct RowMapper {
                 if let recent = recentSignal[s], recent.key == key, recent.index < signals.count, signals[recent.index].inputID == recent.inputID {
                     signal = recent.index
                 } else {
-                    switch catalogSignal(spec, renderer) {
+                    switch catalogSignal(mapping.signals[s], renderer) {
                     case .success(let i): signal = i
                     case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                     }
@@ -231,14 +252,14 @@ public struct RowMapper {
         return .success(catalog.count - 1)
     }
 
-    private func enumKey(_ value: FieldValue, spec: SignalSpec, context: RowContext) -> Result<Int, RejectRule> {
-        if case .text(let text) = value, let key = spec.states[text] { return .success(key) }
+    private func enumKey(_ value: FieldValue, states: [String: Int], context: RowContext) -> Result<Int, RejectRule> {
+        if case .text(let text) = value, let key = states[text] { return .success(key) }
         switch context.number(value) {
         case .success(let n):
             guard n.rounded() == n, IntegrationContract.enumKeys.contains(Int(exactly: n) ?? -1) else { return .failure(.enumKey) }
             return .success(Int(n))
         case .failure:
-            return .failure(spec.states.isEmpty ? .enumKey : .enumState)
+            return .failure(states.isEmpty ? .enumKey : .enumState)
         }
     }
 }

@@ -10,7 +10,11 @@ struct PacedExchange: Sendable {
     func send(_ attempt: @Sendable () async throws -> HTTPTransport.Reply) async throws -> HTTPTransport.Reply {
         for _ in 1..<maxAttempts {
             try await pacer.waitForTurn()
-            let reply = try await attempt()
+            let reply: HTTPTransport.Reply
+            do { reply = try await attempt() } catch {
+                await pacer.connectionLost()
+                throw error
+            }
             await pacer.answered()
             guard reply.status == 429 else { return reply }
             await pacer.pause(for: RetryAfter.delay(reply.headers.first(name: "Retry-After")) ?? pacer.interval)

@@ -71,7 +71,7 @@ public final class Importer {
     private let inputIndex: [String: Int32]
     private var nextSequence = 0
     /// A row that did not fit the last request: it opens the next one.
-    private var carried: (ledger: ChunkLedger, time: Int64, values: [(String, Double)], source: SourceRow, ref: FrameRowRef)?
+    private var carried: (ledger: ChunkLedger, time: Int64, values: [(signal: Int, value: Double)], ref: FrameRowRef)?
     private var tracker: ProgressTracker?
 
     public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
@@ -183,7 +183,7 @@ public final class Importer {
         if let carried {
             self.carried = nil
             chunk = BuiltChunk(sequence: nextSequence, ledger: carried.ledger, frame: newFrame())
-            let added = chunk.add(time: carried.time, values: carried.values, ref: carried.ref)
+            let added = chunk.add(time: carried.time, values: carried.values, ref: carried.ref, signals: mapper.signals)
             precondition(added, "a row that fits an empty request did not")
         } else {
             guard let ledger = try cursor.startLedger(mapper: &mapper) else { return nil }
@@ -193,17 +193,17 @@ public final class Importer {
         while let step = try cursor.step(mapper: &mapper, ledger: &chunk.ledger) {
             guard let rows = cursor.rows else { continue }
             if case .mapped(let mapped, let source) = step {
-                let values = mapped.values.map { (mapper.signals[$0.signal].inputID, $0.value) }
+                let values = mapped.values
                 let ref = FrameRowRef(input: inputIndex[rows.input.path] ?? 0, values: Int32(values.count), time: mapped.time,
                                       line: source.location.line, offset: source.location.byteOffset)
-                if !chunk.add(time: mapped.time, values: values, ref: ref) {
+                if !chunk.add(time: mapped.time, values: values, ref: ref, signals: mapper.signals) {
                     var empty = newFrame()
-                    if !empty.add(time: mapped.time, values: values) {
+                    if !empty.add(time: mapped.time, values: values, name: { mapper.signals[$0].inputID }) {
                         chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
                     } else {
                         // The row opens the next request.
                         chunk.ledger.close(at: rows.point(excludingLast: true), finished: false)
-                        carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, source, ref)
+                        carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, ref)
                         return chunk
                     }
                 }
@@ -223,8 +223,8 @@ public final class Importer {
 
     /// The metadata to save before values are sent to these signals: those not saved yet (or
     /// changed). Sent by the chunk's own task, first; recorded with its acknowledgement.
-    private func metadata(for inputIDs: Set<String>) -> SignalMetadata {
-        let definitions = mapper.signals.filter { inputIDs.contains($0.inputID) }
+    private func metadata(for signals: Set<Int>) -> SignalMetadata {
+        let definitions = signals.sorted().map { mapper.signals[$0] }
             .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
         guard !definitions.isEmpty else { return SignalMetadata() }
         return SignalMetadata(bodies: SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence),
@@ -244,7 +244,8 @@ struct BuiltChunk: Sendable {
     var ledger: ChunkLedger
     var frame: InsertFrameBuilder
     var rows: [FrameRowRef] = []
-    var signals: Set<String> = []
+    /// The signals (catalog indices) the rows send values to.
+    var signals: Set<Int> = []
     var metadata = SignalMetadata()
     /// Stop the run after this chunk (the reject limit was passed).
     var stop: String?
@@ -259,11 +260,11 @@ struct BuiltChunk: Sendable {
     var requests: Int { metadata.bodies.count + 1 }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
-    mutating func add(time: Int64, values: [(String, Double)], ref: FrameRowRef) -> Bool {
-        guard frame.add(time: time, values: values.map { (inputID: $0.0, value: $0.1) }) else { return false }
+    mutating func add(time: Int64, values: [(signal: Int, value: Double)], ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
+        guard frame.add(time: time, values: values, name: { catalog[$0].inputID }) else { return false }
         ledger.progress.mapped += 1
         ledger.progress.values += values.count
-        for (id, _) in values { signals.insert(id) }
+        for (signal, _) in values { signals.insert(signal) }
         rows.append(ref)
         return true
     }

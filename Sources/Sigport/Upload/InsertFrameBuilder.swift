@@ -5,22 +5,33 @@ import SigportContract
 ///
 /// A frame holds unique times; rows with a time already in the frame fill that time's column
 /// (long layouts write one value per row); a signal absent at a time is `null`.
-struct InsertFrameBuilder {
+///
+/// The hot path of an import: series are found by a small integer key (the mapper's signal
+/// index) rather than by hashing input IDs, each number is formatted once (its text kept, inline
+/// for texts up to 15 bytes), and times are sized by arithmetic and formatted only when encoded.
+struct InsertFrameBuilder: Sendable {
     let integration: String
     let requestID: Int
     let limit: Int
 
     private(set) var times: [Int64] = []
     private var column: [Int64: Int] = [:]
-    /// Input IDs in the order they joined the frame, and their values by time column.
-    private(set) var inputIDs: [String] = []
-    private var seriesIndex: [String: Int] = [:]
-    private var series: [[Double?]] = []
+    /// Per series: its input ID, and its values' texts by time column (nil: `null`).
+    private var names: [String] = []
+    private var series: [[String?]] = []
+    /// Series slot of each key, -1 when the key has no series in this frame.
+    private var slotOfKey: [Int] = []
+    /// Keys given to input IDs by the string-keyed `add`.
+    private var keyOfName: [String: Int] = [:]
+    /// Per slot, the number of the last `add` that touched it (a row naming a signal twice).
+    private var touched: [Int] = []
+    private var adds = 0
+    private var scratch: [(slot: Int, key: Int, text: String)] = []
     /// The body's size so far, in UTF-8 bytes.
     private(set) var bytes: Int
 
     var isEmpty: Bool { times.isEmpty }
-    var valueCount: Int { series.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == nil ? 0 : 1) } } }
+    var inputIDs: [String] { names }
 
     init(integration: String, requestID: Int, limit: Int) {
         self.integration = integration
@@ -35,37 +46,65 @@ struct InsertFrameBuilder {
     private static let middle = #"],"series":{"#
     private static let suffix = "}}}}"
 
-    /// Adds a row's values at `time` if the body stays within the limit; false when it would not
-    /// (the caller sends this frame and starts the next with the row).
-    mutating func add(time: Int64, values rowValues: [(inputID: String, value: Double)]) -> Bool {
-        // One value per signal and time: a later one in the row wins, as a re-insert would.
-        var values: [(inputID: String, value: Double)] = []
-        for (id, value) in rowValues {
-            if let i = values.firstIndex(where: { $0.inputID == id }) { values[i].value = value } else { values.append((id, value)) }
+    /// Adds a row's values at `time`, series named by input ID, if the body stays within the
+    /// limit; false when it would not (the caller sends this frame and starts the next with the
+    /// row). Use one of the two `add`s per frame.
+    mutating func add(time: Int64, values: [(inputID: String, value: Double)]) -> Bool {
+        var keyed: [(signal: Int, value: Double)] = []
+        keyed.reserveCapacity(values.count)
+        for (name, value) in values {
+            let key = keyOfName[name] ?? keyOfName.count
+            if key == keyOfName.count { keyOfName[name] = key }
+            keyed.append((key, value))
         }
-        let existing = column[time]
+        let names = keyOfName
+        return add(time: time, values: keyed) { key in names.first { $0.value == key }!.key }
+    }
+
+    /// Adds a row's values at `time`, series keyed by signal index; `name` gives a key's input
+    /// ID the first time the frame meets it. One value per signal and time: a later one in the
+    /// row wins, as a re-insert would.
+    mutating func add(time: Int64, values: [(signal: Int, value: Double)], name: (Int) -> String) -> Bool {
+        adds += 1
+        scratch.removeAll(keepingCapacity: true)
+        let existing = times.last == time ? times.count - 1 : column[time]
         var delta = 0
-        if existing == nil {
-            delta += (times.isEmpty ? 0 : 1) + JSONText.time(microseconds: time).utf8.count + 2
-            // Every series present gets a slot: its value or null.
-            let present = Set(values.map(\.inputID))
-            for id in inputIDs where !present.contains(id) { delta += 5 } // ",null" or "null,"
-        }
         var newSeries = 0
-        for (id, value) in values {
-            let text = JSONText.number(value).utf8.count
-            if let s = seriesIndex[id] {
+        var present = 0
+        for (key, value) in values {
+            let text = JSONText.number(value)
+            let slot = key < slotOfKey.count ? slotOfKey[key] : -1
+            if slot >= 0, touched[slot] == adds, let i = scratch.firstIndex(where: { $0.slot == slot }) {
+                // The same signal again in this row: replace its value.
+                delta += text.utf8.count - scratch[i].text.utf8.count
+                scratch[i].text = text
+                continue
+            }
+            if slot < 0, let i = scratch.firstIndex(where: { $0.slot < 0 && $0.key == key }) {
+                delta += text.utf8.count - scratch[i].text.utf8.count
+                scratch[i].text = text
+                continue
+            }
+            if slot >= 0 {
+                touched[slot] = adds
+                present += 1
                 if let at = existing {
-                    delta += text - (series[s][at].map { JSONText.number($0).utf8.count } ?? 4)
+                    delta += text.utf8.count - (series[slot][at].map { $0.utf8.count } ?? 4)
                 } else {
-                    delta += 1 + text
+                    delta += 1 + text.utf8.count
                 }
             } else {
                 // `"id":[null,…,value]`, after a comma if other series exist.
                 let slots = existing == nil ? times.count + 1 : times.count
-                delta += (inputIDs.count + newSeries == 0 ? 0 : 1) + JSONText.string(id).utf8.count + 3 + (slots - 1) * 5 + text
+                delta += (names.count + newSeries == 0 ? 0 : 1) + JSONText.string(name(key)).utf8.count + 3 + (slots - 1) * 5 + text.utf8.count
                 newSeries += 1
             }
+            scratch.append((slot, key, text))
+        }
+        if existing == nil {
+            delta += (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
+            // Every series present gets a slot: its value or null (`,null` or `null,`).
+            delta += (names.count - present) * 5
         }
         guard bytes + delta <= limit else { return false }
         bytes += delta
@@ -76,12 +115,17 @@ struct InsertFrameBuilder {
             column[time] = at
             for s in series.indices { series[s].append(nil) }
         }
-        for (id, value) in values {
-            if let s = seriesIndex[id] { series[s][at] = value } else {
-                seriesIndex[id] = series.count
-                inputIDs.append(id)
-                var slots = [Double?](repeating: nil, count: times.count)
-                slots[at] = value
+        for entry in scratch {
+            if entry.slot >= 0 {
+                series[entry.slot][at] = entry.text
+            } else {
+                if entry.key >= slotOfKey.count { slotOfKey += Array(repeating: -1, count: entry.key - slotOfKey.count + 1) }
+                slotOfKey[entry.key] = names.count
+                let id = name(entry.key)
+                names.append(id)
+                touched.append(adds)
+                var slots = [String?](repeating: nil, count: times.count)
+                slots[at] = entry.text
                 series.append(slots)
             }
         }
@@ -92,7 +136,7 @@ struct InsertFrameBuilder {
     func subframe(times columns: Range<Int>) -> InsertFrameBuilder {
         var part = InsertFrameBuilder(integration: integration, requestID: requestID, limit: limit)
         for at in columns {
-            let values = inputIDs.indices.compactMap { s in series[s][at].map { (inputID: inputIDs[s], value: $0) } }
+            let values = names.indices.compactMap { s in series[s][at].flatMap { Double($0) }.map { (inputID: names[s], value: $0) } }
             let added = part.add(time: times[at], values: values)
             precondition(added, "a part of a frame is larger than the frame")
         }
@@ -107,17 +151,17 @@ struct InsertFrameBuilder {
         for (i, time) in times.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            out += JSONText.time(microseconds: time).utf8
+            JSONText.appendTime(microseconds: time, to: &out)
             out.append(UInt8(ascii: "\""))
         }
         out += Self.middle.utf8
-        for (s, id) in inputIDs.enumerated() {
+        for (s, id) in names.enumerated() {
             if s > 0 { out.append(UInt8(ascii: ",")) }
             out += JSONText.string(id).utf8
             out += ":[".utf8
             for (i, value) in series[s].enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += (value.map(JSONText.number) ?? "null").utf8
+                out += (value ?? "null").utf8
             }
             out.append(UInt8(ascii: "]"))
         }

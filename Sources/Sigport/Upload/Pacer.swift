@@ -31,6 +31,10 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
         next = next.map { max($0, earliest) } ?? earliest
     }
 
+    /// A connection dropped: the next request opens a new one, and reaches the server later after
+    /// leaving than warm ones do, like the first. The slot after its answer counts from it.
+    public func connectionLost() { warm = false }
+
     /// Pushes the next slot back, when the server asked for a pause (`Retry-After`).
     public func pause(for delay: Duration) {
         let now = clock.now

@@ -26,10 +26,9 @@ public struct UploadPlanner {
     public mutating func add(_ row: MappedRow, signals: [SignalDefinition]) {
         switch mapping.target {
         case .integration:
-            let values = row.values.map { (signals[$0.signal].inputID, $0.value) }
-            if frame.add(time: row.time, values: values) { return }
+            if frame.add(time: row.time, values: row.values, name: { signals[$0].inputID }) { return }
             flushFrame()
-            if !frame.add(time: row.time, values: values) { rowsTooLarge += 1 }
+            if !frame.add(time: row.time, values: row.values, name: { signals[$0].inputID }) { rowsTooLarge += 1 }
         case .ox:
             for event in row.events {
                 let entry = OxEventBatchBuilder.event(org: Self.placeholderID, sensor: Self.placeholderID,
