@@ -94,3 +94,23 @@ extension Checkpoint {
         }
     }
 }
+
+extension Checkpoint {
+    /// Source → target ids of what a migration created or moved (a move maps an id to itself).
+    public func migrated(kind: String) throws -> [String: String] {
+        try queue.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT sourceID, targetID FROM migrated WHERE kind = ?", arguments: [kind])
+                .map { ($0["sourceID"] as String, $0["targetID"] as String) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// In one transaction: the ids a request created or moved, and the events it created (the ledger).
+    public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord]) throws {
+        try queue.write { db in
+            for (source, target) in pairs {
+                try db.execute(sql: "INSERT OR REPLACE INTO migrated (kind, sourceID, targetID) VALUES (?, ?, ?)", arguments: [kind, source, target])
+            }
+            for event in events { try event.insert(db) }
+        }
+    }
+}

@@ -114,6 +114,15 @@ public final class Checkpoint: Sendable {
             }
             try db.execute(sql: "UPDATE input SET byteOffsetDone = 0")
         }
+        migrator.registerMigration("v4-migrate") { db in
+            /// What `migrate` created or moved: source id → target id (a move keeps the id).
+            try db.create(table: "migrated") { t in
+                t.column("kind", .text).notNull().check { ["sensor", "beacon", "event"].contains($0) }
+                t.column("sourceID", .text).notNull()
+                t.column("targetID", .text).notNull()
+                t.primaryKey(["kind", "sourceID"])
+            }
+        }
         return migrator
     }
 }

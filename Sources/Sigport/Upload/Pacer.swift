@@ -13,6 +13,7 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
     private var warm = false
     /// Time spent waiting for slots: how much of a run the pace, not sigport, decided.
     public private(set) var waited: Duration = .zero
+    private var waitedUntil: C.Instant?
     /// Where this credential's last request time is shared with other sigport processes.
     private let ledger: (PaceLedger, key: String)?
     private var consultedLedger = false
@@ -56,7 +57,10 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
         let slot = next.map { max($0, now) } ?? now
         next = slot.advanced(by: interval)
         if slot > now {
-            waited += now.duration(to: slot)
+            // Requests in flight together wait together: count the union of the waits, not their sum.
+            let from = waitedUntil.map { max($0, now) } ?? now
+            if slot > from { waited += from.duration(to: slot) }
+            waitedUntil = slot
             try await clock.sleep(until: slot, tolerance: nil)
         }
         if let (ledger, key) = ledger { ledger.record(key) }

@@ -1,0 +1,228 @@
+import Foundation
+import NIOCore
+import SigportContract
+
+extension OxMigration {
+    /// The fields a create of each kind carries over (server-set ones — id, times — are not).
+    static let copiedFields: [String: [String]] = [
+        "sensor": ["sensor_id", "sensor_type", "sensor_version"],
+        "beacon": ["beacon_id", "beacon_env", "beacon_type", "beacon_version"],
+        "event": ["event_type", "event_reading", "event_timestamp"],
+    ]
+
+    /// The requests a migration takes, and the time at the pace (two credentials, each paced).
+    func planRequests(_ inventory: Inventory) {
+        let limit = options.maxRequestBytes
+        func bodies(_ entries: [String]) -> Int { Self.pack(entries, limit: limit, object: false).count }
+        var planned: [String: Int] = [:]
+        if options.move {
+            for (kind, items) in [("sensor", inventory.sensors), ("beacon", inventory.beacons), ("event", inventory.events)] where !items.isEmpty {
+                planned["PUT /\(kind)"] = bodies(items.map { "\"\($0.id)\":{\"parent_org\":\(target.org.org)}" })
+            }
+            planned["PUT /org"] = 2
+        } else {
+            for (kind, items) in [("sensor", inventory.sensors), ("beacon", inventory.beacons), ("event", inventory.events)] where !items.isEmpty {
+                planned["POST /\(kind)"] = bodies(items.map { entry(kind, $0.document, sensorMap: [:], beaconMap: [:], placeholder: true) })
+            }
+            planned["PUT /org"] = 1
+        }
+        planned["GET (org, retrieve-many)"] = report.requests + 1
+        report.planned = planned
+        report.estimatedSeconds = Double(planned.values.reduce(0, +)) * 1.02 / Double(OxContract.requestsPerSecond)
+    }
+
+    /// A create entry for the target org: the copied fields, references rewritten.
+    func entry(_ kind: String, _ document: [String: Any], sensorMap: [String: String], beaconMap: [String: String], placeholder: Bool = false) -> String {
+        var parts = ["\"parent_org\":\(target.org.org)"]
+        if kind == "event" {
+            for (field, map) in [("event_sensor", sensorMap), ("event_beacon", beaconMap)] {
+                guard let id = Self.idText(document[field]) else { continue }
+                parts.append("\"\(field)\":\(placeholder ? "1000000000000000" : map[id] ?? id)")
+            }
+        }
+        for field in Self.copiedFields[kind] ?? [] {
+            guard let value = document[field] else { continue }
+            if let text = value as? String { parts.append(JSONText.string(field) + ":" + JSONText.string(text)) }
+            else if let number = value as? NSNumber { parts.append(JSONText.string(field) + ":" + String(number.int64Value)) }
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    /// Entries packed into array (or object) bodies within the limit.
+    static func pack(_ entries: [String], limit: Int, object: Bool) -> [[UInt8]] {
+        var bodies: [[UInt8]] = []
+        var batch = OxEventBatchBuilder(limit: limit)
+        func close() {
+            var body = batch.encode()
+            if object { body[0] = UInt8(ascii: "{"); body[body.count - 1] = UInt8(ascii: "}") }
+            bodies.append(body)
+        }
+        for entry in entries {
+            if batch.add(entry) { continue }
+            close()
+            batch = OxEventBatchBuilder(limit: limit)
+            _ = batch.add(entry)
+        }
+        if !batch.isEmpty { close() }
+        return bodies
+    }
+
+    // MARK: Copy
+
+    func copy(_ inventory: Inventory) async throws {
+        let sensors = try await create("sensor", inventory.sensors, sensorMap: [:], beaconMap: [:])
+        let beacons = try await create("beacon", inventory.beacons, sensorMap: [:], beaconMap: [:])
+        _ = try await create("event", inventory.events, sensorMap: sensors, beaconMap: beacons)
+        try await updateIdMaps(target, enable: Array(sensors.values), Array(beacons.values), disable: [], [])
+    }
+
+    /// Creates in the target org what the checkpoint has not created yet; returns source → target ids.
+    private func create(_ kind: String, _ items: [(id: String, document: [String: Any])],
+                        sensorMap: [String: String], beaconMap: [String: String]) async throws -> [String: String] {
+        var map = try checkpoint.migrated(kind: kind)
+        let todo = items.filter { map[$0.id] == nil }
+        var start = 0
+        for body in Self.pack(todo.map { entry(kind, $0.document, sensorMap: sensorMap, beaconMap: beaconMap) }, limit: options.maxRequestBytes, object: false) {
+            let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [Any])?.count ?? 0
+            let batch = Array(todo[start..<(start + count)])
+            start += count
+            var ids: [String]?
+            while ids == nil {
+                try checkpoint.noteRequest()
+                report.requests += 1
+                let (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body))
+                if status == 200 || status == 201 {
+                    struct Answer: Decodable { struct IDs: Decodable { let ids: [String] }; let data: IDs }
+                    guard let answer = try? JSONDecoder().decode(Answer.self, from: data), answer.data.ids.count == count else {
+                        throw SigportError(.unexpectedResponse, "POST /\(kind) answered without \(count) ids.")
+                    }
+                    ids = answer.data.ids
+                } else if status == 429 || status == 503 {
+                    try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: 1))
+                } else if status >= 500, options.inDoubt == .stop {
+                    throw SigportError(.unreachable, "POST /\(kind) got HTTP \(status): its \(count) \(kind)(s) may or may not have been created in org \(target.org.org).",
+                                       hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
+                } else if status < 500 {
+                    throw SigportError(.rejectedByServer, "POST /\(kind) got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
+                }
+            }
+            let pairs = zip(batch, ids!).map { ($0.id, $1) }
+            let events: [OxEventRecord] = kind != "event" ? [] : zip(batch, ids!).map { item, id in
+                OxEventRecord(id: id, org: target.org.org, sensor: Self.idText(item.document["event_sensor"]).map { sensorMap[$0] ?? $0 } ?? "",
+                              beacon: Self.idText(item.document["event_beacon"]).map { beaconMap[$0] ?? $0 },
+                              type: item.document["event_type"] as? String ?? "",
+                              timestampMs: (item.document["event_timestamp"] as? NSNumber)?.int64Value ?? 0,
+                              reading: (item.document["event_reading"] as? NSNumber)?.int64Value ?? 0)
+            }
+            try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events)
+            for (from, to) in pairs { map[from] = to }
+        }
+        return map
+    }
+
+    // MARK: Move
+
+    func move(_ inventory: Inventory) async throws {
+        for (kind, items) in [("sensor", inventory.sensors), ("beacon", inventory.beacons), ("event", inventory.events)] {
+            let done = try checkpoint.migrated(kind: kind)
+            let todo = items.filter { done[$0.id] == nil }
+            var start = 0
+            let entries = todo.map { "\"\($0.id)\":{\"parent_org\":\(target.org.org)}" }
+            for body in Self.pack(entries, limit: options.maxRequestBytes, object: true) {
+                let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?.count ?? 0
+                let batch = todo[start..<(start + count)].map(\.id)
+                start += count
+                try await put(source, kind, body, retryWith: target, ids: batch)
+                try checkpoint.recordMigrated(kind: kind, pairs: batch.map { ($0, $0) }, events: [])
+            }
+        }
+        let sensors = inventory.sensors.map(\.id), beacons = inventory.beacons.map(\.id)
+        try await updateIdMaps(source, enable: [], [], disable: sensors, beacons)
+        try await updateIdMaps(target, enable: sensors, beacons, disable: [], [])
+    }
+
+    /// An update-many, retried while the API asks; a 403 after a lost answer means the entities
+    /// moved already (the target can read them): done.
+    private func put(_ client: OxClient, _ kind: String, _ body: [UInt8], retryWith other: OxClient? = nil, ids: [String] = []) async throws {
+        for attempt in 1...8 {
+            try checkpoint.noteRequest()
+            report.requests += 1
+            let status: Int
+            let data: Data
+            do {
+                (status, data) = try await client.request(.PUT, kind, body: ByteBuffer(bytes: body))
+            } catch let error as SigportError where error.code == .unreachable && attempt < 8 {
+                continue
+            }
+            if status == 200 { return }
+            if status == 403, let other, !ids.isEmpty, (try? await retrieveAll(other, kind, ids)) == true { return }
+            guard status == 429 || status >= 500, attempt < 8 else {
+                throw SigportError(.rejectedByServer, "PUT /\(kind) got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
+            }
+            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
+        }
+    }
+
+    private func retrieveAll(_ client: OxClient, _ kind: String, _ ids: [String]) async throws -> Bool {
+        let (status, _) = try await client.request(.GET, "\(kind)/" + (ids.count == 1 ? ids + ids : ids).joined(separator: ","))
+        report.requests += 1
+        return status == 200
+    }
+
+    /// Reads the org, sets the given ids to now (enable) or 0 (disable), writes the IdMaps back.
+    private func updateIdMaps(_ client: OxClient, enable sensors: [String], _ beacons: [String], disable offSensors: [String], _ offBeacons: [String]) async throws {
+        guard !(sensors + beacons + offSensors + offBeacons).isEmpty else { return }
+        let org = try await document(client, "org", client.org.org)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func merged(_ field: String, on: [String], off: [String]) -> String {
+            var map: [String: Int64] = [:]
+            for (key, value) in (org[field] as? [String: Any]) ?? [:] { map[key] = (value as? NSNumber)?.int64Value ?? 0 }
+            for id in on { map[id] = now }
+            for id in off { map[id] = 0 }
+            return "{" + map.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        }
+        let sensorMap: String = merged("org_sensors", on: sensors, off: offSensors)
+        let beaconMap: String = merged("org_beacons", on: beacons, off: offBeacons)
+        let body = "{" + JSONText.string(client.org.org) + ":{\"org_sensors\":" + sensorMap + ",\"org_beacons\":" + beaconMap + "}}"
+        try await put(client, "org", Array(body.utf8))
+    }
+
+    // MARK: Verify
+
+    /// Re-reads migrated entities from the target and compares them field by field with the source.
+    func verify(_ inventory: Inventory) async throws {
+        for (kind, items) in [("sensor", inventory.sensors), ("beacon", inventory.beacons), ("event", inventory.events)] where !items.isEmpty {
+            let map = try checkpoint.migrated(kind: kind)
+            let sensors = try checkpoint.migrated(kind: "sensor"), beacons = try checkpoint.migrated(kind: "beacon")
+            let sample = options.verifySample.map { Array(items.prefix($0)) } ?? items
+            let targetIDs = sample.compactMap { map[$0.id] }
+            let read = try await retrieve(target, kind, targetIDs, ownedBy: nil)
+            let byID = Dictionary(read.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
+            for item in sample {
+                guard let id = map[item.id], let copy = byID[id] else {
+                    report.differences.append("\(kind) \(item.id): not found in org \(target.org.org)")
+                    continue
+                }
+                report.verified += 1
+                var fields = Self.copiedFields[kind] ?? []
+                if kind == "event" { fields += ["event_sensor", "event_beacon"] }
+                for field in fields {
+                    var expected = Self.text(item.document[field])
+                    if field == "event_sensor" { expected = expected.map { sensors[$0] ?? $0 } }
+                    if field == "event_beacon" { expected = expected.map { beacons[$0] ?? $0 } }
+                    if expected != Self.text(copy[field]) {
+                        report.differences.append("\(kind) \(item.id) → \(id): \(field) is \(Self.text(copy[field]) ?? "absent"), expected \(expected ?? "absent")")
+                    }
+                }
+                if Self.text(copy["parent_org"]) != target.org.org {
+                    report.differences.append("\(kind) \(item.id) → \(id): parent_org is \(Self.text(copy["parent_org"]) ?? "absent")")
+                }
+            }
+        }
+    }
+
+    static func text(_ value: Any?) -> String? {
+        if let number = value as? NSNumber { return String(number.int64Value) }
+        return value as? String
+    }
+}
