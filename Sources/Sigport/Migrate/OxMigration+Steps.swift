@@ -221,8 +221,5 @@ extension OxMigration {
         }
     }
 
-    static func text(_ value: Any?) -> String? {
-        if let number = value as? NSNumber { return String(number.int64Value) }
-        return value as? String
-    }
+    static func text(_ value: Any?) -> String? { idText(value) }
 }

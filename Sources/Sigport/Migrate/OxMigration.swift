@@ -90,12 +90,14 @@ public final class OxMigration {
 
     private func takeInventory() async throws -> Inventory {
         let org = try await document(source, "org", source.org.org)
-        let sensorIDs = Self.enabled(org["org_sensors"])
-        let beaconIDs = Self.enabled(org["org_beacons"])
+        // The entities the org's IdMaps enable, and those the ledgers' events name (creating an
+        // entity adds it to no IdMap, so an import's sensors are known from its ledger).
+        let (wanted, named) = try eventIDs()
+        let sensorIDs = Self.union(Self.enabled(org["org_sensors"]), named.sensors)
+        let beaconIDs = Self.union(Self.enabled(org["org_beacons"]), named.beacons)
         var inventory = Inventory()
-        inventory.sensors = try await retrieve(source, "sensor", sensorIDs, ownedBy: nil)
-        inventory.beacons = try await retrieve(source, "beacon", beaconIDs, ownedBy: nil)
-        let wanted = try eventIDs()
+        inventory.sensors = try await retrieve(source, "sensor", sensorIDs, ownedBy: target)
+        inventory.beacons = try await retrieve(source, "beacon", beaconIDs, ownedBy: target)
         // Moved or copied entities' events: by sensor or beacon. After a move they belong to the
         // target, so a resumed move reads them with the target's client.
         let sensors = Set(sensorIDs), beacons = Set(beaconIDs)
@@ -114,16 +116,37 @@ public final class OxMigration {
         return map.filter { (($0.value as? NSNumber)?.int64Value ?? 0) != 0 }.keys.sorted()
     }
 
+    /// An id as text, from a number, a string, or a Key object (`{"kind":…,"id":…}`, how ox
+    /// renders references).
     static func idText(_ value: Any?) -> String? {
-        (value as? NSNumber).map { String($0.int64Value) } ?? (value as? String)
+        if let key = value as? [String: Any] { return idText(key["id"]) }
+        return (value as? NSNumber).map { String($0.int64Value) } ?? (value as? String)
     }
 
-    private func eventIDs() throws -> [String] {
+    /// The `data` of an ox envelope.
+    static func data(_ body: Data) -> Any? {
+        ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["data"]
+    }
+
+    static func union(_ a: [String], _ b: [String]) -> [String] {
+        var seen = Set(a)
+        return a + b.filter { seen.insert($0).inserted }
+    }
+
+    /// The event ids the ledgers and the id file name, and the sensors and beacons the ledgers' events name.
+    private func eventIDs() throws -> ([String], (sensors: [String], beacons: [String])) {
         var ids: [String] = []
         var seen = Set<String>()
+        var sensors: [String] = [], beacons: [String] = []
+        var seenEntities = Set<String>()
         for directory in options.ledgers {
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.sqlite").path) else {
+                throw SigportError(.invalidArgument, "\(directory.path) has no checkpoint: no import or migration ran there.")
+            }
             for event in try Checkpoint(directory: directory).oxEvents() where event.org == source.org.org {
                 if seen.insert(event.id).inserted { ids.append(event.id) }
+                if seenEntities.insert("s" + event.sensor).inserted { sensors.append(event.sensor) }
+                if let beacon = event.beacon, seenEntities.insert("b" + beacon).inserted { beacons.append(beacon) }
             }
         }
         if let file = options.eventIDFile {
@@ -137,12 +160,12 @@ public final class OxMigration {
                 if seen.insert(id).inserted { ids.append(id) }
             }
         }
-        return ids
+        return (ids, (sensors, beacons))
     }
 
     func document(_ client: OxClient, _ kind: String, _ id: String) async throws -> [String: Any] {
         let (status, data) = try await client.request(.GET, "\(kind)/\(id)")
-        guard status == 200, let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard status == 200, let document = Self.data(data) as? [String: Any] else {
             throw SigportError(.rejectedByServer, "GET /\(kind)/\(id) got HTTP \(status).")
         }
         return document
@@ -160,10 +183,9 @@ public final class OxMigration {
                 let path = "\(kind)/" + (pending.count == 1 ? pending + pending : pending).joined(separator: ",")
                 let (status, data) = try await reader.request(.GET, path)
                 report.requests += 1
-                if status == 200, let documents = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] {
-                    for document in documents where !out.contains(where: { $0.id == Self.idText(document["id"]) }) {
-                        if let id = Self.idText(document["id"]) { out.append((id, document)) }
-                    }
+                if status == 200, let documents = Self.data(data) as? [[String: Any]] {
+                    // In the order asked (documents carry no id of their own).
+                    for (id, document) in zip(pending, documents) { out.append((id, document)) }
                     break
                 }
                 let named = Self.namedIDs(data)
