@@ -101,21 +101,7 @@ struct ImportTests {
                 try credentials.write(to: dir.appendingPathComponent("creds.json").path)
                 let arguments = Self.importArguments(dir, extra: ["--max-request-bytes", "6000"])
                 for killAfter in [3, 9, 17] {
-                    let log = dir.appendingPathComponent("kill-\(killAfter).txt")
-                    FileManager.default.createFile(atPath: log.path, contents: nil)
-                    let process = Process()
-                    process.executableURL = CLITests.binary
-                    process.arguments = arguments
-                    process.standardError = try FileHandle(forWritingTo: log)
-                    process.standardOutput = FileHandle.nullDevice
-                    try process.run()
-                    for _ in 0..<600 {
-                        let sent = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "sent integration.insert").count - 1
-                        if sent >= killAfter || !process.isRunning { break }
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
+                    try await CLITests.runAndKill(arguments, in: dir, after: killAfter, of: "sent integration.insert")
                 }
                 let last = try await CLITests.run(arguments, in: dir)
                 #expect(last.status == 1, "\(last.output)")

@@ -29,22 +29,7 @@ struct OxKillTests {
     /// Runs `sigport import` and SIGKILLs it 100 ms after its `sent`-th "sent POST /event" log
     /// line (the line is written once that request is answered, so the next one has left by then).
     static func killImport(_ arguments: [String], in dir: URL, afterSent sent: Int) async throws {
-        let log = dir.appendingPathComponent("kill-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<6000 where process.isRunning {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if text.components(separatedBy: "sent POST /event").count - 1 >= sent { break }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        try await Task.sleep(for: .milliseconds(100))
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        try await CLITests.runAndKill(arguments, in: dir, after: sent, of: "sent POST /event", delay: .milliseconds(100))
         // The emulator finishes the killed request on its own: wait so that what it stores is final.
         try await Task.sleep(for: .milliseconds(500))
     }

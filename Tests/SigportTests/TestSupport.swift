@@ -46,3 +46,26 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     defer { try? FileManager.default.removeItem(at: url) }
     return try await body(url)
 }
+
+extension CLITests {
+    /// Runs the built binary and SIGKILLs it `delay` after its standard error shows `marker`
+    /// `count` times (or when it ends first): a crash at a chosen point of a run.
+    static func runAndKill(_ arguments: [String], in dir: URL, after count: Int, of marker: String, delay: Duration = .zero) async throws {
+        let log = dir.appendingPathComponent("kill-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<6000 where process.isRunning {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if text.components(separatedBy: marker).count - 1 >= count { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: delay)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
