@@ -36,7 +36,7 @@ extension OxMigration {
         var parts = ["\"parent_org\":\(target.org.org)"]
         if kind == "event" {
             for (field, map) in [("event_sensor", sensorMap), ("event_beacon", beaconMap)] {
-                guard let id = Self.idText(document[field]) else { continue }
+                guard let id = OxInventoryReader.idText(document[field]) else { continue }
                 parts.append("\"\(field)\":\(placeholder ? "1000000000000000" : map[id] ?? id)")
             }
         }
@@ -108,8 +108,8 @@ extension OxMigration {
             }
             let pairs = zip(batch, ids!).map { ($0.id, $1) }
             let events: [OxEventRecord] = kind != "event" ? [] : zip(batch, ids!).map { item, id in
-                OxEventRecord(id: id, org: target.org.org, sensor: Self.idText(item.document["event_sensor"]).map { sensorMap[$0] ?? $0 } ?? "",
-                              beacon: Self.idText(item.document["event_beacon"]).map { beaconMap[$0] ?? $0 },
+                OxEventRecord(id: id, org: target.org.org, sensor: OxInventoryReader.idText(item.document["event_sensor"]).map { sensorMap[$0] ?? $0 } ?? "",
+                              beacon: OxInventoryReader.idText(item.document["event_beacon"]).map { beaconMap[$0] ?? $0 },
                               type: item.document["event_type"] as? String ?? "",
                               timestampMs: (item.document["event_timestamp"] as? NSNumber)?.int64Value ?? 0,
                               reading: (item.document["event_reading"] as? NSNumber)?.int64Value ?? 0)
@@ -172,7 +172,9 @@ extension OxMigration {
     /// Reads the org, sets the given ids to now (enable) or 0 (disable), writes the IdMaps back.
     private func updateIdMaps(_ client: OxClient, enable sensors: [String], _ beacons: [String], disable offSensors: [String], _ offBeacons: [String]) async throws {
         guard !(sensors + beacons + offSensors + offBeacons).isEmpty else { return }
-        let org = try await document(client, "org", client.org.org)
+        let reader = OxInventoryReader(source: client, fallback: nil)
+        let org = try await reader.document(client, "org", client.org.org)
+        report.requests += reader.requests
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         func merged(_ field: String, on: [String], off: [String]) -> String {
             var map: [String: Int64] = [:]
@@ -196,7 +198,9 @@ extension OxMigration {
             let sensors = try checkpoint.migrated(kind: "sensor"), beacons = try checkpoint.migrated(kind: "beacon")
             let sample = options.verifySample.map { Array(items.prefix($0)) } ?? items
             let targetIDs = sample.compactMap { map[$0.id] }
-            let read = try await retrieve(target, kind, targetIDs, ownedBy: nil)
+            let reader = OxInventoryReader(source: target, fallback: nil)
+            let read = try await reader.retrieve(target, kind, targetIDs, ownedBy: nil)
+            report.requests += reader.requests
             let byID = Dictionary(read.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
             for item in sample {
                 guard let id = map[item.id], let copy = byID[id] else {
@@ -221,5 +225,5 @@ extension OxMigration {
         }
     }
 
-    static func text(_ value: Any?) -> String? { idText(value) }
+    static func text(_ value: Any?) -> String? { OxInventoryReader.idText(value) }
 }

@@ -169,11 +169,24 @@ struct InsertSender: Sendable {
         onEvent(.refused(rows: 1, message: message))
     }
 
+    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> SignalsByInput {
+        try await RPCExchange(client: client, checkpoint: checkpoint, maxAttempts: options.maxAttempts, onEvent: onEvent)
+            .exchange(body, method: method, stats: &stats)
+    }
+}
+
+/// One integration API request until it is answered, shared by every job that writes to it.
+struct RPCExchange: Sendable {
+    let client: IntegrationClient
+    let checkpoint: Checkpoint
+    let maxAttempts: Int
+    let onEvent: @Sendable (Importer.Event) -> Void
+
     /// One request until it is answered: retried with exponential backoff and jitter on 429,
     /// 5xx, JSON-RPC -32015/-32603/-32000 and dropped connections (both methods are idempotent,
     /// so a request whose answer was lost is simply sent again). A refusal of the content throws
     /// `ContentRefusal`; any other refusal is final.
-    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> SignalsByInput {
+    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
         var attempt = 0
         while true {
             attempt += 1
@@ -181,7 +194,7 @@ struct InsertSender: Sendable {
             try checkpoint.noteRequest()
             let reason: String
             do {
-                let answer = try await client.send(body, method: method, as: SignalsByInput.self)
+                let answer = try await client.send(body, method: method, as: InsertSender.SignalsByInput.self)
                 stats.httpStatuses[String(answer.status), default: 0] += 1
                 if answer.status == 200, let result = answer.result { return result }
                 if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
@@ -199,7 +212,7 @@ struct InsertSender: Sendable {
                 stats.httpStatuses["no answer", default: 0] += 1
                 reason = "no answer"
             }
-            guard attempt < options.maxAttempts else {
+            guard attempt < maxAttempts else {
                 throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
                                    hint: "Run the same command again once the API answers.")
             }

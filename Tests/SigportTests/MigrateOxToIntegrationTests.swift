@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import SigportEmulator
+
+/// `sigport migrate ox-to-integration` end to end: the wearables sample imported into an ox org,
+/// then moved onto the integration API, every value checked against the input.
+@Suite("sigport migrate ox-to-integration", .serialized)
+struct MigrateOxToIntegrationTests {
+    @Test("every event becomes the value of its sensor × type signal, exactly; a second run sends nothing")
+    func oxToIntegration() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                let creds = dir.appendingPathComponent("creds.json").path
+                try credentials.write(to: creds)
+                let org = try #require(credentials.ox.orgs.first?.org)
+                let imported = try await CLITests.run(["import", "--credentials", creds, "--mapping", OxImportTests.mapping, OxImportTests.samples,
+                                                       "--run-dir", dir.appendingPathComponent("run").path, "--requests-per-second", "10"], in: dir)
+                #expect(imported.status == 0, "\(imported.output)")
+                let migrate = ["migrate", "ox-to-integration", "--credentials", creds, "--from-org", org,
+                               "--events-from", dir.appendingPathComponent("run").path, "--run-dir", dir.appendingPathComponent("m").path,
+                               "--requests-per-second", "10", "--max-request-bytes", "16384", "--enum", "steps=0:none"]
+                let run = try await CLITests.run(migrate, in: dir)
+                // Step counts are small integers: as enum keys (0-9999) they make an enum signal.
+                #expect(run.status == 0, "\(run.output)")
+                var expected: [String: [Int64: Double]] = [:]
+                for event in try OxImportTests.expected() {
+                    expected["\(event.sensor["sensor_id"]!)/\(event.type)", default: [:]][event.timestamp * 1000] = Double(event.reading)
+                }
+                #expect(try await ImportTests.stored(emulator) == expected)
+                let documents = try await emulator.store.read { db in
+                    try Dictionary(uniqueKeysWithValues: SignalRecord.fetchAll(db).map { ($0.inputID, $0.document) })
+                }
+                let steps = try #require(documents.first { $0.key.hasSuffix("/steps") }?.value)
+                #expect(steps.contains(#""valueType":"enum""#), "\(steps)")
+                let heart = try #require(documents.first { $0.key.hasSuffix("/heart_rate") }?.value)
+                #expect(heart.contains(#""sensor_type":["wrist\/v2"]"#) || heart.contains(#""sensor_type":["wrist/v2"]"#), "\(heart)")
+                #expect(await emulator.stats().paceViolations == 0)
+
+                let before = await emulator.stats().byRoute["rpc"] ?? 0
+                let again = try await CLITests.run(migrate, in: dir)
+                #expect(again.status == 0, "\(again.output)")
+                #expect(await emulator.stats().byRoute["rpc"] ?? 0 == before, "a finished migration sends nothing again")
+            }
+        }
+    }
+}
