@@ -42,12 +42,13 @@ struct CLITests {
     }
 
     @Test("help text", arguments: [["--help"], ["emulator", "--help"], ["check", "--help"], ["import", "--help"],
-                                   ["validate", "--help"], ["plan", "--help"], ["status", "--help"]])
+                                   ["validate", "--help"], ["plan", "--help"], ["status", "--help"],
+                                   ["migrate", "ox", "--help"], ["migrate", "ox-to-integration", "--help"]])
     func help(arguments: [String]) async throws {
         try await withTemporaryDirectory { (dir: URL) async throws in
             let run = try await Self.run(arguments, in: dir)
             #expect(run.status == 0)
-            try Self.snapshot(run.output, "help-" + (arguments.count > 1 ? arguments[0] : "sigport"))
+            try Self.snapshot(run.output, "help-" + (arguments.count > 1 ? arguments.dropLast().joined(separator: "-") : "sigport"))
         }
     }
 
