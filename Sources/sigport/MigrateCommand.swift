@@ -15,10 +15,10 @@ struct MigrateOxCommand: AsyncParsableCommand {
         commandName: "ox",
         abstract: "Copy (or move) an ox org's sensors, beacons and their events to another org.",
         discussion: """
-        The sensors and beacons are those the source org's IdMaps enable. ox has no call that lists
-        events, so the events come from what sigport knows: the ledgers of earlier imports and
-        migrations (--events-from RUN_DIR, repeatable) and/or a file of event ids (--event-ids).
-        Events of other entities are left alone.
+        The sensors and beacons are those the source org's IdMaps enable and those the ledgers'
+        events name. ox has no call that lists events, so the events come from what sigport
+        knows: the ledgers of earlier imports and migrations (--events-from RUN_DIR, repeatable)
+        and/or a file of event ids (--event-ids). Events of other entities are left alone.
 
         Copy (default) creates each entity again under the target org (event_sensor and
         event_beacon rewritten to the new ids) and enables the new sensors and beacons in the
@@ -61,7 +61,7 @@ struct MigrateOxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read back a sample of N per kind (default 20), or all, and compare.", valueName: "N|all"))
     var verify = "20"
 
-    @Option(help: ArgumentHelp("ox target: what to do with a create whose answer was lost (resend or stop).", valueName: "resend|stop"))
+    @Option(help: ArgumentHelp("What to do with a create whose answer was lost: resend (duplicates if it was created) or stop (exit 6).", valueName: "resend|stop"))
     var inDoubt: InDoubtPolicy = .stop
 
     @Option(help: "Largest request body in bytes (documented: 9 MiB).")
@@ -75,6 +75,7 @@ struct MigrateOxCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard fromOrg != toOrg else { throw ValidationError("--from-org and --to-org must differ.") }
+        guard inDoubt != .skip else { throw ValidationError("--in-doubt takes resend or stop here: a skipped entity would leave its events without a sensor.") }
         guard verify == "all" || Int(verify).map({ $0 >= 0 }) == true else { throw ValidationError("--verify takes a count or all.") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
         guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }

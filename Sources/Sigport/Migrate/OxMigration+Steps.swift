@@ -90,7 +90,18 @@ extension OxMigration {
             while ids == nil {
                 try checkpoint.noteRequest()
                 report.requests += 1
-                let (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body))
+                let status: Int, data: Data
+                do {
+                    (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body))
+                } catch let error as SigportError where error.code == .unreachable {
+                    // The answer was lost: the entities may exist. Only --in-doubt resend goes on.
+                    guard options.inDoubt == .resend else {
+                        throw SigportError(.unreachable, "POST /\(kind) got no answer: its \(count) \(kind)(s) may or may not have been created in org \(target.org.org).",
+                                           hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).", cause: error)
+                    }
+                    try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: 1))
+                    continue
+                }
                 if status == 200 || status == 201 {
                     struct Answer: Decodable { struct IDs: Decodable { let ids: [String] }; let data: IDs }
                     guard let answer = try? JSONDecoder().decode(Answer.self, from: data), answer.data.ids.count == count else {
@@ -99,7 +110,7 @@ extension OxMigration {
                     ids = answer.data.ids
                 } else if status == 429 || status == 503 {
                     try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: 1))
-                } else if status >= 500, options.inDoubt == .stop {
+                } else if status >= 500, options.inDoubt != .resend {
                     throw SigportError(.unreachable, "POST /\(kind) got HTTP \(status): its \(count) \(kind)(s) may or may not have been created in org \(target.org.org).",
                                        hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
                 } else if status < 500 {
