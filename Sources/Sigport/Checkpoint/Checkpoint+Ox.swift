@@ -109,8 +109,27 @@ extension Checkpoint {
         try queue.write { db in
             for (source, target) in pairs {
                 try db.execute(sql: "INSERT OR REPLACE INTO migrated (kind, sourceID, targetID) VALUES (?, ?, ?)", arguments: [kind, source, target])
+                try db.execute(sql: "DELETE FROM migratePending WHERE kind = ? AND sourceID = ?", arguments: [kind, source])
             }
             for event in events { try event.insert(db) }
         }
     }
+}
+
+extension Checkpoint {
+    /// Marks creates about to be sent, so that a kill before their answer leaves them in doubt.
+    public func migrationPending(kind: String, sourceIDs: [String]) throws {
+        try queue.write { db in
+            for id in sourceIDs { try db.execute(sql: "INSERT OR IGNORE INTO migratePending (kind, sourceID) VALUES (?, ?)", arguments: [kind, id]) }
+        }
+    }
+
+    /// Creates an earlier session sent without an answer, by kind.
+    public func migrationsPending() throws -> [String: Int] {
+        try queue.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM migratePending GROUP BY kind").map { ($0["kind"] as String, $0["n"] as Int) })
+        }
+    }
+
+    public func clearMigrationsPending() throws { try queue.write { try $0.execute(sql: "DELETE FROM migratePending") } }
 }

@@ -123,6 +123,14 @@ public final class Checkpoint: Sendable {
                 t.primaryKey(["kind", "sourceID"])
             }
         }
+        migrator.registerMigration("v5-migrate-pending") { db in
+            /// Creates of a migration sent and not yet answered: after a kill, they are in doubt.
+            try db.create(table: "migratePending") { t in
+                t.column("kind", .text).notNull()
+                t.column("sourceID", .text).notNull()
+                t.primaryKey(["kind", "sourceID"])
+            }
+        }
         return migrator
     }
 }

@@ -122,11 +122,10 @@ final class OxInventoryReader {
         var out: [(id: String, document: [String: Any])] = []
         for batch in Self.urlBatches(ids, prefix: client.endpoint.url("\(kind)/").count, limit: maxURLBytes) {
             var pending = batch
-            var reader = client
             while !pending.isEmpty {
                 // Two ids at least, so the answer is always an array ("retrieve many").
                 let path = "\(kind)/" + (pending.count == 1 ? pending + pending : pending).joined(separator: ",")
-                let (status, data) = try await reader.request(.GET, path)
+                let (status, data) = try await client.request(.GET, path)
                 requests += 1
                 if status == 200, let documents = Self.data(data) as? [[String: Any]] {
                     // In the order asked (documents carry no id of their own).
@@ -136,8 +135,11 @@ final class OxInventoryReader {
                 let named = Self.namedIDs(data)
                 if status == 404, !named.isEmpty {
                     pending.removeAll { named.contains($0) }
-                } else if status == 403, let other, reader.org.org != other.org.org {
-                    reader = other
+                } else if status == 403, let other {
+                    // Those the 403 names (all, if it names none) belong to the other org now.
+                    let foreign = named.isEmpty ? Set(pending) : named
+                    out += try await retrieve(other, kind, pending.filter { foreign.contains($0) }, ownedBy: nil)
+                    pending.removeAll { foreign.contains($0) }
                 } else {
                     throw SigportError(.rejectedByServer, "GET /\(kind)/… got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
                 }
@@ -146,11 +148,11 @@ final class OxInventoryReader {
         return out
     }
 
-    /// The ids an ox error names (`data.ids`), if any.
-    static func namedIDs(_ data: Data) -> Set<String> {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        let ids = (object["ids"] as? [Any]) ?? ((object["data"] as? [String: Any])?["ids"] as? [Any]) ?? []
-        return Set(ids.compactMap { idText($0) })
+    /// The ids an ox error names: its `data` is `{id, info}` or a list of them.
+    static func namedIDs(_ body: Data) -> Set<String> {
+        let data = Self.data(body)
+        let entries = (data as? [[String: Any]]) ?? (data as? [String: Any]).map { [$0] } ?? []
+        return Set(entries.compactMap { idText($0["id"]) })
     }
 
     /// Ids split so that `prefix` + ids joined by commas stays within `limit` bytes.

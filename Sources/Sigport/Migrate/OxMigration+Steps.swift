@@ -28,7 +28,7 @@ extension OxMigration {
         }
         planned["GET (org, retrieve-many)"] = report.requests + 1
         report.planned = planned
-        report.estimatedSeconds = Double(planned.values.reduce(0, +)) * 1.02 / Double(OxContract.requestsPerSecond)
+        report.estimatedSeconds = Double(planned.values.reduce(0, +)) * OxImporter.seconds(source.pacer.interval)
     }
 
     /// A create entry for the target org: the copied fields, references rewritten.
@@ -70,6 +70,16 @@ extension OxMigration {
     // MARK: Copy
 
     func copy(_ inventory: Inventory) async throws {
+        // Creates a killed session sent without an answer: they may exist in the target already.
+        let pending = try checkpoint.migrationsPending()
+        if !pending.isEmpty {
+            let what = pending.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)(s)" }.joined(separator: ", ")
+            guard options.inDoubt == .resend else {
+                throw SigportError(.unreachable, "The last run ended while creating \(what) in org \(target.org.org): they may or may not exist there.",
+                                   hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
+            }
+            try checkpoint.clearMigrationsPending()
+        }
         let sensors = try await create("sensor", inventory.sensors, sensorMap: [:], beaconMap: [:])
         let beacons = try await create("beacon", inventory.beacons, sensorMap: [:], beaconMap: [:])
         _ = try await create("event", inventory.events, sensorMap: sensors, beaconMap: beacons)
@@ -87,12 +97,15 @@ extension OxMigration {
             let batch = Array(todo[start..<(start + count)])
             start += count
             var ids: [String]?
+            let (checkpoint, pending) = (checkpoint, batch.map(\.id))
             while ids == nil {
                 try checkpoint.noteRequest()
                 report.requests += 1
                 let status: Int, data: Data
                 do {
-                    (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body))
+                    (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body)) {
+                        try checkpoint.migrationPending(kind: kind, sourceIDs: pending)
+                    }
                 } catch let error as SigportError where error.code == .unreachable {
                     // The answer was lost: the entities may exist. Only --in-doubt resend goes on.
                     guard options.inDoubt == .resend else {
@@ -187,15 +200,26 @@ extension OxMigration {
         let org = try await reader.document(client, "org", client.org.org)
         report.requests += reader.requests
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var changed = false
+        /// Ids to enable that the map lacks get `now` (one present with 0 was disabled on purpose
+        /// since: left as it is); ids to disable get 0. Nothing to change, nothing is written, so
+        /// a finished migration run again changes nothing.
         func merged(_ field: String, on: [String], off: [String]) -> String {
             var map: [String: Int64] = [:]
             for (key, value) in (org[field] as? [String: Any]) ?? [:] { map[key] = (value as? NSNumber)?.int64Value ?? 0 }
-            for id in on { map[id] = now }
-            for id in off { map[id] = 0 }
+            for id in on where map[id] == nil {
+                map[id] = now
+                changed = true
+            }
+            for id in off where map[id] != 0 {
+                map[id] = 0
+                changed = true
+            }
             return "{" + map.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
         }
         let sensorMap: String = merged("org_sensors", on: sensors, off: offSensors)
         let beaconMap: String = merged("org_beacons", on: beacons, off: offBeacons)
+        guard changed else { return }
         let body = "{" + JSONText.string(client.org.org) + ":{\"org_sensors\":" + sensorMap + ",\"org_beacons\":" + beaconMap + "}}"
         try await put(client, "org", Array(body.utf8))
     }

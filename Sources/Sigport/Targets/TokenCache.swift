@@ -6,6 +6,7 @@ import Foundation
 actor TokenCache {
     private var token: String?
     private var expiry: Date = .distantPast
+    private var fetchedAt: Date = .distantPast
     /// The fetch under way, which concurrent callers await instead of starting their own.
     private var fetching: Task<(token: String, expiresAt: Date), any Error>?
     /// Renew this long before the stated expiry, so a request never leaves with a token that
@@ -15,12 +16,15 @@ actor TokenCache {
     init(margin: TimeInterval = 60) { self.margin = margin }
 
     func token(fetch: @escaping @Sendable () async throws -> (token: String, expiresAt: Date)) async throws -> String {
-        if let token, Date() < expiry.addingTimeInterval(-margin) { return token }
+        // The margin, but at most a tenth of the token's life: a short-lived token is still reused.
+        let early = min(margin, expiry.timeIntervalSince(fetchedAt) / 10)
+        if let token, Date() < expiry.addingTimeInterval(-early) { return token }
         let task = fetching ?? Task { try await fetch() }
         fetching = task
         defer { if fetching == task { fetching = nil } }
         let fresh = try await task.value
         token = fresh.token
+        fetchedAt = Date()
         expiry = fresh.expiresAt
         return fresh.token
     }

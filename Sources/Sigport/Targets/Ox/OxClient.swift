@@ -22,14 +22,18 @@ public struct OxClient: Sendable {
     }
 
     /// The `data` of the envelope of a request, as JSON bytes; 401 renews the token once.
-    public func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil) async throws -> (status: Int, data: Data) {
+    /// - Parameter leaving: called once the request's paced slot came, just before it leaves
+    ///   (to record it as sent: a kill while waiting on the pace leaves nothing in doubt).
+    public func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil,
+                        leaving: (@Sendable () throws -> Void)? = nil) async throws -> (status: Int, data: Data) {
         for attempt in 0..<2 {
             let token = try await tokens.token { try await fetchToken() }
             var headers: HTTPHeaders = ["Authorization": "bearer \(token)"]
             if body != nil { headers.add(name: "Content-Type", value: "application/json") }
             let (transport, url, what) = (transport, endpoint.url(path), "\(method) /\(path.prefix(40)) at \(endpoint.base)")
             let reply = try await PacedExchange(pacer: pacer).send { [headers] in
-                try await transport.send(method, url, headers: headers, body: body, what: what)
+                try leaving?()
+                return try await transport.send(method, url, headers: headers, body: body, what: what)
             }
             if reply.status == 401 && attempt == 0 {
                 await tokens.invalidate()
