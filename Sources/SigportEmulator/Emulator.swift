@@ -33,6 +33,7 @@ public struct Emulator: Sendable {
         router.get("/_emulator/stats") { _, _ in Response.json(await statistics.snapshot) }
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigport-emulator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

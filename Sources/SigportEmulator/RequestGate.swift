@@ -33,7 +33,7 @@ struct RequestGate: Sendable {
         authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
-        let arrival = ContinuousClock.now
+        let arrival = ArrivalStamp.arrival(of: request.headers)
         let fault = await faults.draw()
         if let fault { await stats.recordFault(fault) }
         switch fault {
