@@ -13,10 +13,20 @@ public struct EmulatorStatsSnapshot: Codable, Sendable, Equatable {
     public var faults: [String: Int] = [:]
     /// Requests by route key (`rpc:integration.insert`, `ox:POST /event`, …).
     public var byRoute: [String: Int] = [:]
+    /// The most requests being handled at once (overlapping clients, or one client's overlapping requests).
+    public var mostAtOnce: Int = 0
 }
 
 actor EmulatorStats {
     private(set) var snapshot = EmulatorStatsSnapshot()
+    private var handling = 0
+
+    func enter() {
+        handling += 1
+        snapshot.mostAtOnce = max(snapshot.mostAtOnce, handling)
+    }
+
+    func leave() { handling -= 1 }
 
     func record(route: String, bodyBytes: Int) {
         snapshot.requests += 1

@@ -33,6 +33,19 @@ struct RequestGate: Sendable {
         authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
+        await stats.enter()
+        let response = await admit(request, route: route, dialect: dialect, authenticate: authenticate, handle: handle)
+        await stats.leave()
+        return response
+    }
+
+    private func admit<Caller: Sendable>(
+        _ request: Request,
+        route: String,
+        dialect: some APIDialect,
+        authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
+        handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
+    ) async -> Response {
         let arrival = ArrivalStamp.arrival(of: request.headers)
         let fault = await faults.draw()
         if let fault { await stats.recordFault(fault) }

@@ -116,10 +116,11 @@ struct ImportPipelineTests {
                 let requests = (try Self.report(dir)["requests"] as! [String: Any])["byMethod"] as! [String: [String: Int]]
                 let count = requests.values.reduce(0) { $0 + $1["requests"]! }
                 #expect(count >= 8)
-                // One at a time, each answer 2 s late, would take count × 2 s; overlapped, about
-                // count × the pace + 2 s. The bound leaves room for a loaded machine.
-                #expect(elapsed < .milliseconds(Int64(count) * 2000 * 6 / 10), "\(count) requests took \(elapsed)")
-                #expect(await emulator.stats().paceViolations == 0)
+                // The emulator saw requests overlap, never more than --max-in-flight (wall time on a
+                // loaded 2-core machine says little; this says what happened).
+                let stats = await emulator.stats()
+                #expect((2...4).contains(stats.mostAtOnce), "\(stats.mostAtOnce) requests at once; \(count) took \(elapsed)")
+                #expect(stats.paceViolations == 0)
             }
         }
     }
