@@ -28,7 +28,7 @@ extension OxMigration {
         }
         planned["GET (org, retrieve-many)"] = report.requests + 1
         report.planned = planned
-        report.estimatedSeconds = Double(planned.values.reduce(0, +)) * OxImporter.seconds(source.pacer.interval)
+        report.estimatedSeconds = Double(planned.values.reduce(0, +)) * source.pacer.interval.seconds
     }
 
     /// A create entry for the target org: the copied fields, references rewritten.

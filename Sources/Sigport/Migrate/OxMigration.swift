@@ -79,7 +79,7 @@ public final class OxMigration {
     }
 
     private func finish(_ started: ContinuousClock.Instant) -> Report {
-        report.seconds = OxImporter.seconds(started.duration(to: .now))
+        report.seconds = started.duration(to: .now).seconds
         return report
     }
 }

@@ -86,7 +86,7 @@ public final class OxToIntegration {
         try await flush(&frame, &inFrame, rpc: rpc, stats: &stats)
         report.events = try checkpoint.migrated(kind: "event").count
         report.requests += stats.requests.requests
-        report.seconds = OxImporter.seconds(started.duration(to: .now))
+        report.seconds = started.duration(to: .now).seconds
         return report
     }
 

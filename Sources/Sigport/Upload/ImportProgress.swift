@@ -51,7 +51,7 @@ struct ProgressTracker {
     /// Seconds left, and requests left at this session's requests per input byte.
     var remaining: (seconds: Double, requests: Int)? {
         let doneThisSession = progress.bytesDone - bytesAtStart
-        let elapsed = Self.seconds(started.duration(to: .now))
+        let elapsed = started.duration(to: .now).seconds
         guard doneThisSession > 0, elapsed > 0, progress.bytesTotal > progress.bytesDone else { return nil }
         let left = Double(progress.bytesTotal - progress.bytesDone)
         return (left / (Double(doneThisSession) / elapsed), Int((left * Double(sessionRequests) / Double(doneThisSession)).rounded(.up)))
@@ -62,7 +62,7 @@ struct ProgressTracker {
     mutating func requests(_ total: Int) {
         sessionRequests = total
         progress.requests = total
-        let elapsed = Self.seconds(started.duration(to: .now))
+        let elapsed = started.duration(to: .now).seconds
         progress.requestsPerSecond = elapsed > 0 ? Double(total) / elapsed : 0
     }
 
@@ -79,7 +79,9 @@ struct ProgressTracker {
         progress.etaSeconds = remaining?.seconds
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+}
+
+extension Duration {
+    /// The duration in seconds, for reports.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

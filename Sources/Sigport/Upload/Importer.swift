@@ -40,13 +40,10 @@ public final class Importer {
         public var inDoubtEntities = 0
 
         mutating func add(_ stats: ExchangeStats) {
-            var mine = ExchangeStats(limit: requests.limit)
-            mine.requests = requests
-            mine.httpStatuses = httpStatuses
-            mine.retries = retries
-            mine.secondsRetrying = secondsRetrying
-            mine.add(stats)
-            (requests, httpStatuses, retries, secondsRetrying) = (mine.requests, mine.httpStatuses, mine.retries, mine.secondsRetrying)
+            requests.add(stats.requests)
+            httpStatuses.merge(stats.httpStatuses, uniquingKeysWith: +)
+            retries += stats.retries
+            secondsRetrying += stats.secondsRetrying
         }
     }
 
@@ -109,8 +106,8 @@ public final class Importer {
         }
         (report.files, report.total) = try checkpoint.totals()
         report.signals = try checkpoint.signalIDs().count
-        report.secondsWaitingOnPace = ProgressTracker.seconds(await client.pacer.waited)
-        report.seconds = ProgressTracker.seconds(started.duration(to: .now))
+        report.secondsWaitingOnPace = (await client.pacer.waited).seconds
+        report.seconds = started.duration(to: .now).seconds
         if report.total.rejected > 0 {
             report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
         }
@@ -140,7 +137,7 @@ public final class Importer {
                     } else {
                         while inFlight >= options.maxInFlight, let delivery = try await group.next() { try settle(delivery) }
                         var chunk = chunk
-                        chunk.metadata = metadata(for: chunk.signals)
+                        chunk.metadata = metadata(for: chunk.frame.keys)
                         try options.checkBudget(requestsSoFar: report.requests.requests + plannedInFlight + chunk.requests - 1)
                         for signal in chunk.metadata.definitions { savedSignals[signal.inputID] = signal }
                         let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
@@ -223,8 +220,8 @@ public final class Importer {
 
     /// The metadata to save before values are sent to these signals: those not saved yet (or
     /// changed). Sent by the chunk's own task, first; recorded with its acknowledgement.
-    private func metadata(for signals: Set<Int>) -> SignalMetadata {
-        let definitions = signals.sorted().map { mapper.signals[$0] }
+    private func metadata(for signals: [Int]) -> SignalMetadata {
+        let definitions = signals.map { mapper.signals[$0] }
             .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
         guard !definitions.isEmpty else { return SignalMetadata() }
         return SignalMetadata(bodies: SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence),
@@ -244,8 +241,6 @@ struct BuiltChunk: Sendable {
     var ledger: ChunkLedger
     var frame: InsertFrameBuilder
     var rows: [FrameRowRef] = []
-    /// The signals (catalog indices) the rows send values to.
-    var signals: Set<Int> = []
     var metadata = SignalMetadata()
     /// Stop the run after this chunk (the reject limit was passed).
     var stop: String?
@@ -264,7 +259,6 @@ struct BuiltChunk: Sendable {
         guard frame.add(time: time, values: values, name: { catalog[$0].inputID }) else { return false }
         ledger.progress.mapped += 1
         ledger.progress.values += values.count
-        for (signal, _) in values { signals.insert(signal) }
         rows.append(ref)
         return true
     }

@@ -21,8 +21,9 @@ struct InsertFrameBuilder: Sendable {
     private var series: [[String?]] = []
     /// Series slot of each key, -1 when the key has no series in this frame.
     private var slotOfKey: [Int] = []
-    /// Keys given to input IDs by the string-keyed `add`.
+    /// Keys given to input IDs by the string-keyed `add`, and back.
     private var keyOfName: [String: Int] = [:]
+    private var nameOfKey: [String] = []
     /// Per slot, the number of the last `add` that touched it (a row naming a signal twice).
     private var touched: [Int] = []
     private var adds = 0
@@ -32,6 +33,8 @@ struct InsertFrameBuilder: Sendable {
 
     var isEmpty: Bool { times.isEmpty }
     var inputIDs: [String] { names }
+    /// The keys (signal indices) that have a series in this frame.
+    var keys: [Int] { slotOfKey.indices.filter { slotOfKey[$0] >= 0 } }
 
     init(integration: String, requestID: Int, limit: Int) {
         self.integration = integration
@@ -53,12 +56,15 @@ struct InsertFrameBuilder: Sendable {
         var keyed: [(signal: Int, value: Double)] = []
         keyed.reserveCapacity(values.count)
         for (name, value) in values {
-            let key = keyOfName[name] ?? keyOfName.count
-            if key == keyOfName.count { keyOfName[name] = key }
+            let key = keyOfName[name] ?? nameOfKey.count
+            if key == nameOfKey.count {
+                keyOfName[name] = key
+                nameOfKey.append(name)
+            }
             keyed.append((key, value))
         }
-        let names = keyOfName
-        return add(time: time, values: keyed) { key in names.first { $0.value == key }!.key }
+        let names = nameOfKey
+        return add(time: time, values: keyed) { names[$0] }
     }
 
     /// Adds a row's values at `time`, series keyed by signal index; `name` gives a key's input

@@ -12,11 +12,7 @@ struct ExchangeStats: Sendable {
     init(limit: Int) { requests = RequestPlan(limit: limit) }
 
     mutating func add(_ other: ExchangeStats) {
-        for (method, counts) in other.requests.byMethod {
-            requests.byMethod[method, default: .init()].requests += counts.requests
-            requests.byMethod[method, default: .init()].bytes += counts.bytes
-            requests.byMethod[method, default: .init()].largest = max(requests.byMethod[method]?.largest ?? 0, counts.largest)
-        }
+        requests.add(other.requests)
         httpStatuses.merge(other.httpStatuses, uniquingKeysWith: +)
         retries += other.retries
         secondsRetrying += other.secondsRetrying

@@ -89,16 +89,12 @@ public final class OxImporter {
             report.stopped = "\(doubt.openChunks) request(s) creating \(doubt.openEvents) events got no answer and may or may not have created them;"
                 + " check the org, then run again with --in-doubt resend (send them again: duplicates if they were created) or --in-doubt skip (leave them as they are)"
         }
-        report.secondsWaitingOnPace = Self.seconds(await client.pacer.waited)
-        report.seconds = Self.seconds(started.duration(to: .now))
+        report.secondsWaitingOnPace = await client.pacer.waited.seconds
+        report.seconds = started.duration(to: .now).seconds
         if report.total.rejected > 0 {
             report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)
         }
         return report
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// The rows since the last acknowledged request: their events, rejects and counts.

@@ -23,4 +23,13 @@ public struct RequestPlan: Codable, Sendable {
     public var meanFill: Double { requests == 0 ? 0 : Double(bytes) / Double(requests) / Double(limit) }
 
     mutating func add(_ method: String, size: Int) { byMethod[method, default: Method()].add(size) }
+
+    /// Another plan's requests added to this one's (concurrent requests count apart, then merge).
+    mutating func add(_ other: RequestPlan) {
+        for (method, counts) in other.byMethod {
+            byMethod[method, default: Method()].requests += counts.requests
+            byMethod[method, default: Method()].bytes += counts.bytes
+            byMethod[method, default: Method()].largest = max(byMethod[method]?.largest ?? 0, counts.largest)
+        }
+    }
 }
