@@ -16,12 +16,14 @@ build: setup
 demo: build
 	@bash scripts/demo.sh
 
-# The conformance test drives the emulator with the official Python SDK from PyPI.
-$(PYTHON):
-	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check pyclarify
+# The conformance test drives the emulator with the official Python SDK from PyPI; the export
+# tests read files back with pandas and DuckDB. Reinstalled when Tests/requirements.txt changes.
+$(VENV)/.installed: Tests/requirements.txt
+	[ -x $(PYTHON) ] || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
 
-conformance-env: $(PYTHON)
+conformance-env: $(VENV)/.installed
 
 test: setup conformance-env
 	SIGPORT_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test

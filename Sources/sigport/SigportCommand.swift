@@ -10,5 +10,5 @@ struct SigportCommand: AsyncParsableCommand {
         embedded emulator of both, so everything can be tried offline:
         `sigport emulator --port 0 --bootstrap creds.json`.
         """,
-        subcommands: [ImportCommand.self, MigrateCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
+        subcommands: [ImportCommand.self, MigrateCommand.self, ExportCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
 }

@@ -37,6 +37,14 @@ extension Checkpoint {
 
     public func oxEvents() throws -> [OxEventRecord] { try queue.read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
 
+    /// The ledger's events of `org` in time order, one at a time: a ledger can hold millions.
+    public func forEachOxEvent(org: String, _ body: (OxEventRecord) throws -> Void) throws {
+        try queue.read { db in
+            let cursor = try OxEventRecord.filter(Column("org") == org).order(Column("timestampMs")).fetchCursor(db)
+            while let event = try cursor.next() { try body(event) }
+        }
+    }
+
     /// Records an ox create about to leave (state `sent`), with the number of events it holds.
     public func oxChunkSent(input: String, method: String, rows: Range<Int>, bytes: Int, events: Int) throws -> Int64 {
         try queue.write { db in

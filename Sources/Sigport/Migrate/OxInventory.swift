@@ -118,7 +118,10 @@ final class OxInventoryReader {
 
     /// Retrieve-many in calls whose URL stays under the limit. Ids the source client may not read
     /// (403: moved already) are read with `ownedBy`; ids that do not exist (404) are left out.
-    func retrieve(_ client: OxClient, _ kind: String, _ ids: [String], ownedBy other: OxClient?) async throws -> [(id: String, document: [String: Any])] {
+    /// With `dropForbidden`, ids the client may not read are left out like missing ones (an export
+    /// reads what the org holds now).
+    func retrieve(_ client: OxClient, _ kind: String, _ ids: [String], ownedBy other: OxClient?,
+                  dropForbidden: Bool = false) async throws -> [(id: String, document: [String: Any])] {
         var out: [(id: String, document: [String: Any])] = []
         for batch in Self.urlBatches(ids, prefix: client.endpoint.url("\(kind)/").count, limit: maxURLBytes) {
             var pending = batch
@@ -135,6 +138,9 @@ final class OxInventoryReader {
                 let named = Self.namedIDs(data)
                 if status == 404, !named.isEmpty {
                     pending.removeAll { named.contains($0) }
+                } else if status == 403, dropForbidden {
+                    let foreign = named.isEmpty ? Set(pending) : named
+                    pending.removeAll { foreign.contains($0) }
                 } else if status == 403, let other {
                     // Those the 403 names (all, if it names none) belong to the other org now.
                     let foreign = named.isEmpty ? Set(pending) : named

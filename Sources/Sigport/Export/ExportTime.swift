@@ -1,0 +1,157 @@
+import Foundation
+
+/// Writes instants as RFC 3339 with milliseconds, in UTC (`2024-03-01T00:00:00.000Z`) or in a
+/// named zone's offset at that instant (`2024-03-01T01:00:00.000+01:00`). Always three fraction
+/// digits, so every timestamp of a column has one shape and pandas, DuckDB and R read it as one
+/// format; both APIs show time to the millisecond.
+public struct ExportTimeFormatter: Sendable {
+    public let zone: TimeZone
+    private let isUTC: Bool
+    /// The zone's offset and the span (µs) it holds for: found once per DST period, not per row.
+    private var cached: (from: Int64, until: Int64, offset: Int64) = (1, 0, 0)
+
+    public init(zone: TimeZone = TimeZone(identifier: "UTC")!) {
+        self.zone = zone
+        isUTC = zone.identifier == "UTC" || zone.identifier == "GMT"
+    }
+
+    mutating func offset(at micros: Int64) -> Int64 {
+        if isUTC { return 0 }
+        if micros >= cached.from && micros < cached.until { return cached.offset }
+        let date = Date(timeIntervalSince1970: Double(Self.floorDivide(micros, 1_000_000)))
+        let offset = Int64(zone.secondsFromGMT(for: date))
+        let until = zone.nextDaylightSavingTimeTransition(after: date).map { Int64($0.timeIntervalSince1970) * 1_000_000 } ?? .max
+        cached = (micros, until, offset)
+        return offset
+    }
+
+    public mutating func string(_ micros: Int64) -> String {
+        var out: [UInt8] = []
+        append(micros, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    mutating func append(_ micros: Int64, to out: inout [UInt8]) {
+        let offset = offset(at: micros)
+        let local = micros + offset * 1_000_000
+        let seconds = Self.floorDivide(local, 1_000_000)
+        let millis = Int((local - seconds * 1_000_000) / 1000)
+        let days = Self.floorDivide(seconds, 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = CivilDate.date(days: Int(days))
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2); out.append(UInt8(ascii: ".")); digits(millis, 3)
+        if isUTC {
+            out.append(UInt8(ascii: "Z"))
+        } else {
+            let minutes = Int(abs(offset) / 60)
+            out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+            digits(minutes / 60, 2); out.append(UInt8(ascii: ":")); digits(minutes % 60, 2)
+        }
+    }
+
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+}
+
+/// The time windows a large export is split into: calendar periods in the export's zone (local
+/// midnight, the first of a month), so file names say what they hold and do not depend on when
+/// the export ran.
+public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
+    case hours(Int)
+    case days(Int)
+    case weeks(Int)
+    case months(Int)
+
+    /// `6h`, `1d`, `7d`, `1w`, `1mo`.
+    public init?(_ text: String) {
+        let digits = text.prefix { $0.isNumber }
+        guard let n = Int(digits), n > 0, n <= 10_000 else { return nil }
+        switch text.dropFirst(digits.count) {
+        case "h": self = .hours(n)
+        case "d": self = .days(n)
+        case "w": self = .weeks(n)
+        case "mo": self = .months(n)
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .hours(let n): "\(n)h"
+        case .days(let n): "\(n)d"
+        case .weeks(let n): "\(n)w"
+        case .months(let n): "\(n)mo"
+        }
+    }
+
+    /// The windows covering [from, to), the first and last clipped to it, each named by the
+    /// start of its whole period in `zone`: `2024-03-01`, `2024-03`, `2024-03-01T06Z`.
+    public func windows(from: Int64, to: Int64, zone: TimeZone) -> [ExportWindow] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        calendar.firstWeekday = 2
+        let first = Date(timeIntervalSince1970: Double(ExportTimeFormatter.floorDivide(from, 1_000_000)))
+        var start: Date
+        let step: DateComponents
+        switch self {
+        case .hours(let n):
+            let day = calendar.startOfDay(for: first)
+            let hoursIn = Int(first.timeIntervalSince(day)) / 3600
+            start = day.addingTimeInterval(Double(hoursIn / n * n * 3600))
+            step = DateComponents(hour: n)
+        case .days(let n):
+            start = calendar.startOfDay(for: first)
+            step = DateComponents(day: n)
+        case .weeks(let n):
+            start = calendar.dateInterval(of: .weekOfYear, for: first)?.start ?? calendar.startOfDay(for: first)
+            step = DateComponents(day: 7 * n)
+        case .months(let n):
+            start = calendar.dateInterval(of: .month, for: first)?.start ?? calendar.startOfDay(for: first)
+            step = DateComponents(month: n)
+        }
+        var out: [ExportWindow] = []
+        var formatter = ExportTimeFormatter(zone: zone)
+        while Int64(start.timeIntervalSince1970) * 1_000_000 < to {
+            guard let next = calendar.date(byAdding: step, to: start) else { break }
+            let (a, b) = (Int64(start.timeIntervalSince1970) * 1_000_000, Int64(next.timeIntervalSince1970) * 1_000_000)
+            if b > from {
+                let stamp = formatter.string(a)
+                let name: String = switch self {
+                case .hours: String(stamp.prefix(13)) + (zone.identifier == "UTC" ? "Z" : String(stamp.suffix(6)).replacingOccurrences(of: ":", with: ""))
+                case .months: String(stamp.prefix(7))
+                case .days, .weeks: String(stamp.prefix(10))
+                }
+                out.append(ExportWindow(from: max(a, from), to: min(b, to), name: name))
+            }
+            start = next
+        }
+        return out
+    }
+}
+
+/// One window of an export: [from, to) in µs, and the name its file carries.
+public struct ExportWindow: Sendable, Equatable, Codable {
+    public var from: Int64
+    public var to: Int64
+    public var name: String
+}
+
+public enum ExportTimeArgument {
+    /// `--from`/`--to`: RFC 3339 with an offset, or a local date or date-time (`2024-03-01`,
+    /// `2024-03-01T06:00`) placed in the export's zone.
+    public static func microseconds(_ text: String, zone: TimeZone) -> Int64? {
+        let full = text.count == 10 ? text + "T00:00:00" : text
+        let spec = TimestampSpec(field: "", format: .iso8601, timeZone: zone, ambiguous: .earlier, nonexistent: .shift)
+        return try? TimestampParser(spec).microseconds(.text(full)).get()
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import NIOCore
+import SigportContract
+
+/// An integration export's source: the signals `admin.selectSignals` lists (all of the
+/// integration's, or those the input IDs and filter select), read through their items with
+/// `clarify.dataFrame` — at most 50 items and 40 days of raw data per call, paced and retried.
+/// Signals are read through items only; with `publish`, those without one get a hidden item.
+public final class IntegrationExportSource: ExportSource {
+    public struct Selection: Sendable {
+        public var inputIDs: [String] = []
+        /// A resource filter as JSON text (`{"labels.site": "pier"}`).
+        public var filter: String?
+        /// Publish signals that have no item (`visible: false`) so their data can be read.
+        public var publish = false
+        public init() {}
+    }
+
+    let client: IntegrationClient
+    let selection: Selection
+    let maxAttempts: Int
+    private(set) var requests = 0
+    /// Item ids in series order, the series sorted by input ID.
+    private var itemIDs: [String] = []
+
+    public init(client: IntegrationClient, selection: Selection, maxAttempts: Int = 8) {
+        self.client = client
+        self.selection = selection
+        self.maxAttempts = maxAttempts
+    }
+
+    let schema = ExportSchema.integration
+    let valueType = "REAL"
+
+    var parameters: [String: String] {
+        ["source": "integration", "integration": client.credentials.integration,
+         "inputIDs": selection.inputIDs.joined(separator: ","), "filter": selection.filter ?? ""]
+    }
+
+    // MARK: Reading signals
+
+    private struct SignalPage: Decodable {
+        struct Meta: Decodable { let total: Int }
+        let meta: Meta
+        let data: [SignalView]
+    }
+
+    private struct SignalView: Decodable {
+        struct Attributes: Codable {
+            var input: String?
+            var name: String?
+            var valueType: String?
+            var description: String?
+            var labels: [String: [String]]?
+            var engUnit: String?
+            var enumValues: [String: String]?
+            var sourceType: String?
+            var sampleInterval: String?
+            var gapDetection: String?
+        }
+        struct Meta: Decodable { let annotations: [String: String]? }
+        struct Relationships: Decodable {
+            struct Item: Decodable { struct Ref: Decodable { let id: String }; let data: Ref? }
+            let item: Item?
+        }
+        let id: String
+        let attributes: Attributes
+        let meta: Meta?
+        let relationships: Relationships?
+    }
+
+    private struct Published: Decodable {
+        struct Summary: Decodable { let id: String }
+        let itemsBySignal: [String: Summary]
+    }
+
+    func prepare() async throws -> ExportSelection {
+        var filter: Any = [String: Any]()
+        if let text = selection.filter {
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), parsed is [String: Any] else {
+                throw SigportError(.invalidArgument, "--filter is not a JSON object.", hint: "Write it like {\"labels.site\": \"pier\"}.")
+            }
+            filter = parsed
+        }
+        if !selection.inputIDs.isEmpty {
+            let byInput: [String: Any] = ["input": ["$in": selection.inputIDs]]
+            if selection.filter == nil {
+                filter = byInput
+            } else {
+                let both: [Any] = [filter, byInput]
+                filter = ["$and": both] as [String: Any]
+            }
+        }
+        var signals: [SignalView] = []
+        while true {
+            let query: [String: Any] = ["filter": filter, "limit": IntegrationContract.maxSelectLimit, "skip": signals.count, "sort": ["id"], "total": true]
+            let params: [String: Any] = ["integration": client.credentials.integration, "query": query, "include": ["item"]]
+            let page = try await call("admin.selectSignals", params, as: SignalPage.self)
+            signals += page.data
+            if page.data.isEmpty || signals.count >= page.meta.total { break }
+        }
+        signals.sort { ($0.attributes.input ?? $0.id) < ($1.attributes.input ?? $1.id) }
+        var items = Dictionary(uniqueKeysWithValues: signals.compactMap { s in s.relationships?.item?.data.map { (s.id, $0.id) } })
+        let unpublished = signals.filter { items[$0.id] == nil }
+        var notes: [String] = []
+        if !unpublished.isEmpty {
+            guard selection.publish else {
+                throw SigportError(.invalidArgument, "\(unpublished.count) of the \(signals.count) selected signals have no item, and the API reads data through items.",
+                                   hint: "Add --publish to publish them as hidden items (visible: false), or narrow the selection.")
+            }
+            for batch in stride(from: 0, to: unpublished.count, by: 200).map({ Array(unpublished[$0..<min($0 + 200, unpublished.count)]) }) {
+                var views: [String: Any] = [:]
+                for signal in batch { views[signal.id] = try Self.itemView(signal) }
+                let params: [String: Any] = ["integration": client.credentials.integration, "itemsBySignal": views, "createOnly": true]
+                let published = try await call("admin.publishSignals", params, as: Published.self)
+                for (signal, summary) in published.itemsBySignal { items[signal] = summary.id }
+            }
+            notes.append("published \(unpublished.count) signals as hidden items to read them")
+        }
+        itemIDs = signals.map { items[$0.id] ?? "" }
+        let series = signals.map { signal in
+            let a = signal.attributes
+            return ExportSeries(key: a.input ?? signal.id, fields: [client.credentials.integration, a.input, a.name, signal.id, items[signal.id]],
+                                gap: a.gapDetection.flatMap(RFC3339Duration.seconds).map { Int64($0 * 1_000_000) })
+        }
+        if signals.isEmpty { notes.append("no signal matches the selection") }
+        return ExportSelection(series: series, range: nil, notes: notes)
+    }
+
+    /// An item save view: the signal's fields, hidden.
+    private static func itemView(_ signal: SignalView) throws -> Any {
+        var view = try JSONSerialization.jsonObject(with: JSONEncoder().encode(signal.attributes)) as? [String: Any] ?? [:]
+        view["input"] = nil
+        view["annotations"] = signal.meta?.annotations ?? [:]
+        view["visible"] = false
+        return view
+    }
+
+    // MARK: Reading data
+
+    private struct FrameAnswer: Decodable {
+        struct Frame: Decodable {
+            let times: [String]
+            let series: [String: [Double?]]
+        }
+        let data: Frame
+    }
+
+    func records(in window: ExportWindow, _ emit: (ExportRecord) throws -> Void) async throws {
+        let span = IntegrationContract.rawWindowSeconds * 1_000_000
+        var formatter = ExportTimeFormatter()
+        let time = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+        var start = window.from
+        while start < window.to {
+            let end = min(start + span, window.to)
+            for first in stride(from: 0, to: itemIDs.count, by: IntegrationContract.maxDataFrameItems) {
+                let page = Array(first..<min(first + IntegrationContract.maxDataFrameItems, itemIDs.count))
+                let ids: [String] = page.map { itemIDs[$0] }
+                let query: [String: Any] = ["filter": ["id": ["$in": ids]], "limit": IntegrationContract.maxDataFrameItems]
+                let times: [String: Any] = ["$gte": formatter.string(start), "$lt": formatter.string(end)]
+                let data: [String: Any] = ["filter": ["times": times], "rollup": NSNull()]
+                let answer = try await call("clarify.dataFrame", ["query": query, "data": data], as: FrameAnswer.self)
+                let columns = page.map { (series: $0, values: answer.data.series[itemIDs[$0]]) }
+                for (row, text) in answer.data.times.enumerated() {
+                    guard case .success(let micros) = time.microseconds(.text(text)) else {
+                        throw SigportError(.unexpectedResponse, "clarify.dataFrame answered a time sigport cannot read (\(text.prefix(40))).")
+                    }
+                    for column in columns {
+                        guard let values = column.values, row < values.count, let value = values[row] else { continue }
+                        try emit(ExportRecord(time: micros, series: column.series, value: .real(value), fields: []))
+                    }
+                }
+            }
+            start = end
+        }
+    }
+
+    // MARK: Calls
+
+    /// One read call until it is answered: retried with backoff on 429, 5xx, JSON-RPC -32015 and
+    /// dropped connections (reads are safe to repeat); any other refusal is final.
+    private func call<R: Decodable>(_ method: String, _ params: [String: Any], as: R.Type) async throws -> R {
+        let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "method": method, "id": "1", "params": params])
+        var attempt = 0
+        while true {
+            attempt += 1
+            requests += 1
+            var reason = ""
+            do {
+                let reply = try await client.post(ByteBuffer(bytes: body), method: method)
+                let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(reply.body.readableBytesView))
+                if reply.status == 200, let result = envelope?.result { return result }
+                if reply.status == 200, let error = envelope?.error, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
+                    throw IntegrationClient.rejected(method, error)
+                }
+                guard reply.status >= 500 || reply.status == 429 || reply.status == 200 else {
+                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(reply.status).", hint: envelope?.error.map { "Server: \($0.message)" })
+                }
+                reason = envelope?.error.map { "JSON-RPC \($0.code)" } ?? (reply.status == 200 ? "an answer sigport cannot read" : "HTTP \(reply.status)")
+            } catch let error as SigportError where error.code == .unreachable {
+                reason = "no answer"
+            }
+            guard attempt < maxAttempts else {
+                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)).",
+                                   hint: "Run the same command again once the API answers; finished windows are kept.")
+            }
+            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
+        }
+    }
+}
