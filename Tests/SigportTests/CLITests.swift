@@ -43,12 +43,28 @@ struct CLITests {
 
     @Test("help text", arguments: [["--help"], ["emulator", "--help"], ["check", "--help"], ["import", "--help"],
                                    ["validate", "--help"], ["plan", "--help"], ["status", "--help"],
-                                   ["migrate", "ox", "--help"], ["migrate", "ox-to-integration", "--help"]])
+                                   ["migrate", "ox", "--help"], ["migrate", "ox-to-integration", "--help"],
+                                   ["export", "ox", "--help"], ["export", "integration", "--help"]])
     func help(arguments: [String]) async throws {
         try await withTemporaryDirectory { (dir: URL) async throws in
             let run = try await Self.run(arguments, in: dir)
             #expect(run.status == 0)
             try Self.snapshot(run.output, "help-" + (arguments.count > 1 ? arguments.dropLast().joined(separator: "-") : "sigport"))
+        }
+    }
+
+    @Test("export flag errors name the flag and what it takes", arguments: [
+        (["export", "ox", "--org", "1", "--out", "x.csv"], "error-export-no-events"),
+        (["export", "integration", "--out", "x.csv", "--from", "2024-03-01"], "error-export-no-range"),
+        (["export", "integration", "--out", "-", "--from", "2024-03-01", "--to", "2024-03-02", "--window", "1d"], "error-export-stdout-window"),
+        (["export", "integration", "--out", "x", "--from", "2024-03-02", "--to", "2024-03-01"], "error-export-range-order"),
+        (["export", "integration", "--out", "x", "--from", "2024-03-01", "--to", "2024-03-02", "--time-zone", "Mars/Olympus"], "error-export-zone"),
+    ])
+    func exportFlagErrors(arguments: [String], snapshot: String) async throws {
+        try await withTemporaryDirectory { (dir: URL) async throws in
+            let run = try await Self.run(arguments, in: dir)
+            #expect(run.status == 64)
+            try Self.snapshot(run.output, snapshot)
         }
     }
 

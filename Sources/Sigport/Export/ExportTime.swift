@@ -6,7 +6,7 @@ import Foundation
 /// format; both APIs show time to the millisecond.
 public struct ExportTimeFormatter: Sendable {
     public let zone: TimeZone
-    private let isUTC: Bool
+    let isUTC: Bool
     /// The zone's offset and the span (µs) it holds for: found once per DST period, not per row.
     private var cached: (from: Int64, until: Int64, offset: Int64) = (1, 0, 0)
 
@@ -127,7 +127,7 @@ public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
             if b > from {
                 let stamp = formatter.string(a)
                 let name: String = switch self {
-                case .hours: String(stamp.prefix(13)) + (zone.identifier == "UTC" ? "Z" : String(stamp.suffix(6)).replacingOccurrences(of: ":", with: ""))
+                case .hours: String(stamp.prefix(13)) + (formatter.isUTC ? "Z" : String(stamp.suffix(6)).replacingOccurrences(of: ":", with: ""))
                 case .months: String(stamp.prefix(7))
                 case .days, .weeks: String(stamp.prefix(10))
                 }
