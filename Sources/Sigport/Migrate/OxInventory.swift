@@ -21,6 +21,7 @@ final class OxInventoryReader {
     let ledgers: [URL]
     let eventIDFile: String?
     let maxURLBytes: Int
+    let maxAttempts = 8
     private(set) var requests = 0
 
     init(source: OxClient, fallback: OxClient?, ledgers: [URL] = [], eventIDFile: String? = nil, maxURLBytes: Int = 2000) {
@@ -107,9 +108,31 @@ final class OxInventoryReader {
         return (ids, (sensors, beacons))
     }
 
+    /// A GET until it is answered: reads are safe to repeat, so 429, 5xx and dropped connections
+    /// are retried with backoff (up to `maxAttempts`); any other status is the caller's to judge.
+    func get(_ client: OxClient, _ path: String) async throws -> (status: Int, data: Data) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            requests += 1
+            var reason: String
+            do {
+                let (status, data) = try await client.request(.GET, path)
+                guard status == 429 || status >= 500 else { return (status, data) }
+                reason = "HTTP \(status)"
+            } catch let error as SigportError where error.code == .unreachable {
+                reason = "no answer"
+            }
+            guard attempt < maxAttempts else {
+                throw SigportError(.unreachable, "GET /\(path.prefix(40))… failed \(attempt) times (last: \(reason)).",
+                                   hint: "Run the same command again once the API answers; it resumes where it stopped.")
+            }
+            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
+        }
+    }
+
     func document(_ client: OxClient, _ kind: String, _ id: String) async throws -> [String: Any] {
-        let (status, data) = try await client.request(.GET, "\(kind)/\(id)")
-        requests += 1
+        let (status, data) = try await get(client, "\(kind)/\(id)")
         guard status == 200, let document = Self.data(data) as? [String: Any] else {
             throw SigportError(.rejectedByServer, "GET /\(kind)/\(id) got HTTP \(status).")
         }
@@ -128,8 +151,7 @@ final class OxInventoryReader {
             while !pending.isEmpty {
                 // Two ids at least, so the answer is always an array ("retrieve many").
                 let path = "\(kind)/" + (pending.count == 1 ? pending + pending : pending).joined(separator: ",")
-                let (status, data) = try await client.request(.GET, path)
-                requests += 1
+                let (status, data) = try await get(client, path)
                 if status == 200, let documents = Self.data(data) as? [[String: Any]] {
                     // In the order asked (documents carry no id of their own).
                     for (id, document) in zip(pending, documents) { out.append((id, document)) }
