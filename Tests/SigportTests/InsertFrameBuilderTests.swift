@@ -98,3 +98,30 @@ struct InsertFrameBuilderTests {
         #expect(JSONText.string("a\"b\\c\n\u{1}°") == "\"a\\\"b\\\\c\\n\\u0001°\"")
     }
 }
+
+/// `JSONText.number`'s arithmetic path must give exactly the text Swift's shortest-digits
+/// algorithm gives wherever it answers.
+@Suite struct JSONNumberTextTests {
+    @Test("short decimals by arithmetic equal String(value), over random and edge values")
+    func shortDecimalsMatchSwift() {
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        for _ in 0..<200_000 {
+            let k = Int.random(in: 0...8, using: &generator)
+            let m = Int64.random(in: -10_000_000_000...10_000_000_000, using: &generator)
+            let value = Double(m) / pow(10, Double(k))
+            if let text = JSONText.shortDecimal(value) {
+                #expect(text == String(value), "\(m)e-\(k)")
+                checked += 1
+            }
+        }
+        #expect(checked > 100_000)
+        for value in [0.1, -0.1, 0.0001, -0.0001, 670.487, 1e14 + 0.5, 999_999.999999, 0.3, 1.005, 123.456789] {
+            if let text = JSONText.shortDecimal(value) { #expect(text == String(value)) }
+            #expect(Double(JSONText.number(value)) == value)
+        }
+        #expect(JSONText.shortDecimal(0.1 + 0.2) == nil)
+        #expect(JSONText.shortDecimal(1e-5) == nil)
+        #expect(JSONText.number(1e-7) == "1e-07")
+    }
+}

@@ -111,10 +111,13 @@ public struct RowMapper {
         }
 
         var mapped = MappedRow(time: time)
-        let renderer = TemplateRenderer(context: context, file: fileFields, id: mapping.long.flatMap { context.text($0.idField) },
-                                        idField: mapping.long?.idField, defaults: mapping.source.defaults)
+        let rowID = mapping.long.flatMap { context.text($0.idField) }
+        var renderer: TemplateRenderer {
+            TemplateRenderer(context: context, file: fileFields, id: rowID, idField: mapping.long?.idField, defaults: mapping.source.defaults)
+        }
         switch mapping.target {
         case .integration:
+            mapped.values.reserveCapacity(hotSignals.count)
             for (s, spec) in hotSignals.enumerated() {
                 let field = spec.field
                 let value = context.value(at: valuePosition[s], field: field)
@@ -133,35 +136,39 @@ public struct RowMapper {
                     case .failure(let rule): return reject(rule, field)
                     }
                 }
-                let signal: Int
-                let key = spec.inputIDParts.indices.map { p -> String? in
+                // The fields the input ID reads, compared in place with those of the signal the
+                // spec gave last (no key array per value). The index is checked against the
+                // catalog: a rejected row's signals are rolled back.
+                func keyPart(_ p: Int) -> String? {
                     switch spec.inputIDParts[p] {
                     case .field(let name): context.text(at: keyPositions[s][p], field: name)
-                    case .id: renderer.id
+                    case .id: rowID
                     case .literal, .file: nil
                     }
                 }
-                // The index is checked against the catalog: a rejected row's signals are rolled back.
-                if let recent = recentSignal[s], recent.key == key, recent.index < signals.count, signals[recent.index].inputID == recent.inputID {
+                let signal: Int
+                if let recent = recentSignal[s], recent.index < signals.count, signals[recent.index].inputID == recent.inputID,
+                   recent.key.indices.allSatisfy({ keyPart($0) == recent.key[$0] }) {
                     signal = recent.index
                 } else {
                     switch catalogSignal(mapping.signals[s], renderer) {
                     case .success(let i): signal = i
                     case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                     }
-                    recentSignal[s] = (key, signal, signals[signal].inputID)
+                    recentSignal[s] = (spec.inputIDParts.indices.map(keyPart), signal, signals[signal].inputID)
                 }
                 mapped.values.append((signal, number))
             }
         case .ox:
             let ox = mapping.ox!
+            let oxRenderer = renderer
             let sensor: Int, beacon: Int?
-            switch entity(ox.sensor, renderer, catalog: &sensors, index: &sensorIndex) {
+            switch entity(ox.sensor, oxRenderer, catalog: &sensors, index: &sensorIndex) {
             case .success(let i): sensor = i
             case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
             }
             if let beaconSpec = ox.beacon {
-                switch entity(beaconSpec, renderer, catalog: &beacons, index: &beaconIndex) {
+                switch entity(beaconSpec, oxRenderer, catalog: &beacons, index: &beaconIndex) {
                 case .success(let i): beacon = i
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
@@ -185,8 +192,8 @@ public struct RowMapper {
                 case .scale(let factor): reading = (number * factor).rounded()
                 }
                 guard reading >= -9.2e18, reading <= 9.2e18 else { return reject(.oxReadingRange, field) }
-                guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
-                    return reject(.oxText, renderer.column(of: spec.eventType), "event_type is empty")
+                guard case .success(let type) = oxRenderer.render(spec.eventType), !type.isEmpty else {
+                    return reject(.oxText, oxRenderer.column(of: spec.eventType), "event_type is empty")
                 }
                 mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: Int64(reading)))
             }

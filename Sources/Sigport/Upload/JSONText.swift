@@ -8,7 +8,48 @@ enum JSONText {
         if value.rounded() == value, abs(value) < 9.007_199_254_740_992e15 {
             return value == 0 ? "0" : String(Int64(value))
         }
-        return String(value)
+        return shortDecimal(value) ?? String(value)
+    }
+
+    /// Sensor readings are mostly decimals with a few fraction digits (`670.487`). For those the
+    /// shortest text is found by arithmetic, without the general shortest-digits algorithm: the
+    /// smallest k ≤ 6 for which m = value·10^k is a whole number below 2^53 and m / 10^k gives
+    /// value back. Both are exact doubles and IEEE division is correctly rounded, so the text
+    /// "m with k fraction digits" reads back as the same double; no shorter one exists, as a
+    /// smaller k failed. In 1e-4 ≤ |value| < 1e15 Swift writes plain decimals too, so the text
+    /// is the one `String(value)` gives. Nil outside that range or past 6 digits.
+    static func shortDecimal(_ value: Double) -> String? {
+        let magnitude = abs(value)
+        guard magnitude >= 1e-4, magnitude < 1e15 else { return nil }
+        var scale = 1.0
+        for k in 1...6 {
+            scale *= 10
+            let m = (value * scale).rounded()
+            guard abs(m) < 9.007_199_254_740_992e15 else { return nil }
+            guard m / scale == value else { continue }
+            var digits = UInt64(abs(m))
+            let negative = m < 0
+            let integerDigits = max(1, String(digits / UInt64(scale)).utf8.count)
+            let count = (negative ? 1 : 0) + integerDigits + 1 + k
+            return String(unsafeUninitializedCapacity: count) { buffer in
+                var i = count - 1
+                for _ in 0..<k {
+                    buffer[i] = UInt8(ascii: "0") + UInt8(digits % 10)
+                    digits /= 10
+                    i -= 1
+                }
+                buffer[i] = UInt8(ascii: ".")
+                i -= 1
+                repeat {
+                    buffer[i] = UInt8(ascii: "0") + UInt8(digits % 10)
+                    digits /= 10
+                    i -= 1
+                } while digits > 0
+                if negative { buffer[0] = UInt8(ascii: "-") }
+                return count
+            }
+        }
+        return nil
     }
 
     /// RFC 3339 in UTC with as many fraction digits as the value needs (none, 3 or 6):
