@@ -1,132 +1,130 @@
 import Foundation
 
-// `make bench`: whole-process scenarios on generated inputs, each run several times, medians
-// printed with their baselines (measured in the same run) and written to bench/results.md.
-// Sizes: BENCH_SIZE=100M (default), 1G, …
+// `make bench`: every target of the performance issue measured in one run, on deterministic
+// generated inputs, each repeated scenario run BENCH_RUNS times (medians), baselines (Miller,
+// pyclarify) measured in the same run; one table printed and written to bench/results.md.
+// Settings: see Bench. A scenario that fails becomes a row saying why; the others still run.
 
-struct Measurement {
-    var seconds: Double
-    var peakRSSBytes: Int
-}
+setvbuf(stdout, nil, _IOLBF, 0)
+let started = monotonicSeconds()
+let bench: Bench
+do { bench = try Bench() } catch { print("bench: \(error)"); exit(1) }
+print("sigport bench: BENCH_SIZE=\(bench.sizeText), BENCH_RUNS=\(bench.runs), work in \(bench.work)")
 
-/// Runs a process to the end and measures its wall time and peak resident memory (wait4).
-func measure(_ executable: String, _ arguments: [String], stdout: String = "/dev/null") -> Measurement {
-    var pid: pid_t = 0
-    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    let start = Date()
-    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { fatalError("cannot run \(executable)") }
-    var status: Int32 = 0
-    var usage = rusage()
-    wait4(pid, &status, 0, &usage)
-    let seconds = Date().timeIntervalSince(start)
-    argv.forEach { free($0) }
-    return Measurement(seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
-}
-
-func median(_ values: [Double]) -> Double { let s = values.sorted(); return s[s.count / 2] }
-
-/// A wide CSV with 10 signals per row, deterministic, `bytes` long (whole rows).
-func generateWideCSV(_ path: String, bytes: Int) {
-    guard !FileManager.default.fileExists(atPath: path) else { return }
-    FileManager.default.createFile(atPath: path, contents: nil)
-    let handle = FileHandle(forWritingAtPath: path)!
-    var state: UInt64 = 42
-    func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1; return state >> 33 }
-    var buffer = "timestamp,site," + (0..<10).map { "s\($0)" }.joined(separator: ",") + "\n"
-    var written = 0
-    var t = 1_709_251_200
-    let formatter = ISO8601DateFormatter()
-    while written < bytes {
-        buffer += formatter.string(from: Date(timeIntervalSince1970: TimeInterval(t))) + ",pier"
-        for _ in 0..<10 { buffer += "," + String(Double(next() % 1_000_000) / 1000) }
-        buffer += "\n"
-        t += 1
-        if buffer.utf8.count > 1 << 20 {
-            handle.write(Data(buffer.utf8)); written += buffer.utf8.count; buffer = ""
-        }
+/// Runs one scenario; one that throws leaves a row per target saying it was not measured, and why.
+func attempt(_ scenario: String, input: String, targets: [String] = [], _ body: () throws -> [ResultRow]) -> [ResultRow] {
+    do { return try body() } catch {
+        print("  \(scenario): \(error)")
+        return [.failed(scenario, input: input, targets: targets, error: error)]
     }
-    handle.write(Data(buffer.utf8))
-    try? handle.close()
 }
 
-func parseSize(_ text: String) -> Int {
-    let units: [Character: Int] = ["K": 1 << 10, "M": 1_000_000, "G": 1_000_000_000]
-    if let unit = text.last.flatMap({ units[$0] }), let n = Int(text.dropLast()) { return n * unit }
-    return Int(text) ?? 100_000_000
-}
+print("inputs:")
+let inputs: (wide: GeneratedInput, long: GeneratedInput, jsonl: GeneratedInput, wideSmall: GeneratedInput,
+             longSmall: GeneratedInput, jsonlSmall: GeneratedInput, density: GeneratedInput, endToEnd: GeneratedInput)
+do {
+    let large = InputLimit.bytes(bench.size), small = InputLimit.bytes(10_000_000)
+    inputs = (try .make(WideCSV(), large, in: bench.work), try .make(LongCSV(), large, in: bench.work),
+              try .make(NestedJSONL(), large, in: bench.work), try .make(WideCSV(), small, in: bench.work),
+              try .make(LongCSV(), small, in: bench.work), try .make(NestedJSONL(), small, in: bench.work),
+              try .make(WideCSV(), .rows(PayloadDensityScenario.rows), in: bench.work),
+              try .make(WideCSV(), .bytes(EndToEndScenario.inputBytes), in: bench.work))
+} catch { print("bench: \(error)"); exit(1) }
 
-let root = FileManager.default.currentDirectoryPath
-let binary = ProcessInfo.processInfo.environment["SIGPORT_BIN"] ?? root + "/.build/release/sigport"
-let work = ProcessInfo.processInfo.environment["BENCH_DIR"] ?? "/tmp/sigport-bench"
-let size = parseSize(ProcessInfo.processInfo.environment["BENCH_SIZE"] ?? "100M")
-let runs = Int(ProcessInfo.processInfo.environment["BENCH_RUNS"] ?? "3") ?? 3
-try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-let mapping = work + "/wide.yaml"
-try """
-version: 1
-source:
-  format: csv
-  timestamp: {field: timestamp}
-target: integration
-signals:
-\((0..<10).map { "  - {field: s\($0), input_id: \"{site}/s\($0)\"}" }.joined(separator: "\n"))
-""".write(toFile: mapping, atomically: true, encoding: .utf8)
-
-let large = work + "/wide-\(size).csv"
-let small = work + "/wide-10000000.csv"
-print("generating inputs in \(work) …")
-generateWideCSV(large, bytes: size)
-generateWideCSV(small, bytes: 10_000_000)
-let largeBytes = Double((try FileManager.default.attributesOfItem(atPath: large)[.size] as? Int) ?? size)
-
-var rows: [(String, String, String, String, String)] = []
-@MainActor func scenario(_ name: String, _ executable: String, _ arguments: [String], input: Double) -> Measurement {
-    var times: [Double] = []
-    var peak = 0
-    for _ in 0..<runs {
-        let m = measure(executable, arguments)
-        times.append(m.seconds)
-        peak = max(peak, m.peakRSSBytes)
-    }
-    let seconds = median(times)
-    let result = Measurement(seconds: seconds, peakRSSBytes: peak)
-    rows.append((name, String(format: "%.1f", input / seconds / 1e6), String(format: "%.2f", seconds), String(format: "%.1f", Double(peak) / 1e6), ""))
-    print("\(name): \(rows.last!.1) MB/s, peak RSS \(rows.last!.3) MB")
+var memory = MemoryCheck()
+/// Each offline scenario on the large input (for throughput) and on 10 MB (for flat memory).
+func plan(_ large: GeneratedInput, _ small: GeneratedInput, _ scenario: String) throws -> PlanScenario.Result {
+    let result = try PlanScenario(input: large).run(bench, runs: bench.runs)
+    let baseline = try PlanScenario(input: small).run(bench, runs: bench.runs)
+    memory.pairs.append(.init(scenario: scenario, large: result.measured.peakRSSBytes, small: baseline.measured.peakRSSBytes))
     return result
 }
 
-let plan = scenario("wide CSV → insert bodies (sigport plan)", binary, ["plan", "--mapping", mapping, large, "--run-dir", work + "/run"], input: largeBytes)
-let validate = scenario("wide CSV → validate", binary, ["validate", "--mapping", mapping, large, "--run-dir", work + "/run"], input: largeBytes)
-let validateSmall = scenario("wide CSV 10 MB → validate (memory baseline)", binary, ["validate", "--mapping", mapping, small, "--run-dir", work + "/run"], input: 10_000_000)
-var millerNote = "miller not installed"
-if FileManager.default.fileExists(atPath: "/usr/bin/mlr") {
-    let miller = scenario("baseline: mlr --icsv --ojson cat", "/usr/bin/mlr", ["--icsv", "--ojson", "cat", large], input: largeBytes)
-    millerNote = String(format: "sigport plan is %.1f× Miller (target ≥ 5×)", miller.seconds / plan.seconds)
+print("offline: input → request bodies (sigport plan)")
+let wideName = "wide CSV → integration.insert bodies (`sigport plan`)"
+var widePlan: PlanScenario.Result?
+var millerVersion: String?
+let wideRows = attempt(wideName, input: inputs.wide.title, targets: ["≥ 100 MB/s of input", "≥ 5× Miller"]) {
+    let result = try plan(inputs.wide, inputs.wideSmall, "wide plan")
+    widePlan = result
+    var row = result.row(wideName)
+    row.checks = [Check(target: "≥ 100 MB/s of input", measured: String(format: "%.1f MB/s", result.megabytesPerSecond), met: result.megabytesPerSecond >= 100)]
+    guard let path = bench.miller else {
+        row.checks.append(Check(target: "≥ 5× Miller", measured: "Miller not installed", met: false))
+        return [row]
+    }
+    let baseline = MillerBaseline(miller: path, input: inputs.wide)
+    millerVersion = baseline.version()
+    let miller = try baseline.run(bench, runs: bench.runs)
+    let ratio = miller.medianSeconds / result.measured.medianSeconds
+    row.versusBaseline = String(format: "%.2f× Miller", ratio)
+    row.checks.append(Check(target: "≥ 5× Miller", measured: String(format: "%.2f×", ratio), met: ratio >= 5))
+    let millerRow = ResultRow(scenario: "baseline: Miller `mlr --icsv --ojson cat`", input: inputs.wide.title, measured: miller,
+                              bytes: inputs.wide.bytes, rows: result.report.total.read, values: result.report.total.values)
+    return [row, millerRow]
 }
-let memoryNote = String(format: "validate peak RSS %.1f MB for %@ vs %.1f MB for 10 MB (target ≤ 100 MB and flat)",
-                        Double(validate.peakRSSBytes) / 1e6, ProcessInfo.processInfo.environment["BENCH_SIZE"] ?? "100M",
-                        Double(validateSmall.peakRSSBytes) / 1e6)
-print(millerNote)
-print(memoryNote)
 
-var uname = utsname()
-_ = Foundation.uname(&uname)
-let machine = withUnsafeBytes(of: &uname.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-var table = "| scenario | MB/s of input | median s | peak RSS MB |\n|---|---|---|---|\n"
-for row in rows { table += "| \(row.0) | \(row.1) | \(row.2) | \(row.3) |\n" }
+let jsonlName = "nested JSONL → ox event bodies (`sigport plan`)"
+let jsonlRows = attempt(jsonlName, input: inputs.jsonl.title, targets: ["≥ 50 MB/s of input"]) {
+    let result = try plan(inputs.jsonl, inputs.jsonlSmall, "JSONL plan")
+    var row = result.row(jsonlName)
+    row.checks = [Check(target: "≥ 50 MB/s of input", measured: String(format: "%.1f MB/s", result.megabytesPerSecond), met: result.megabytesPerSecond >= 50)]
+    row.notes.append("values/s counts ox events (3 a line).")
+    return [row]
+}
+
+let longName = "long CSV → integration.insert bodies (`sigport plan`)"
+let longRows = attempt(longName, input: inputs.long.title) {
+    [try plan(inputs.long, inputs.longSmall, "long plan").row(longName)]
+}
+
+let fillName = "request fill, wide CSV at 9 MiB a request (`sigport plan`)"
+let fillRows = widePlan.map { [RequestFillCheck(plan: $0).row()] }
+    ?? [.failed(fillName, input: inputs.wide.title, targets: ["requests ≤ 1.02 × ⌈body bytes / 9 MiB⌉"], error: BenchError("the wide CSV plan failed"))]
+
+print("payload density: sigport vs pyclarify")
+let densityRows = attempt("payload density", input: inputs.density.title, targets: ["readings/MiB ≥ 1.2× pyclarify"]) {
+    try PayloadDensityScenario(input: inputs.density).run(bench)
+}
+
+print("end to end at the documented pace")
+let endToEndRows = attempt("end to end at 1 request/s", input: inputs.endToEnd.title, targets: ["wall ≤ 1.05 × requests s", "zero 429s"]) {
+    let row = try EndToEndScenario(input: inputs.endToEnd).run(bench)
+    if let peak = row.peakRSSBytes { memory.others.append(("end-to-end import", peak)) }
+    return [row]
+}
+
+print("resume of a half-done import")
+let resumeRows = attempt("resume of a half-done import", input: inputs.wide.title, targets: ["first request ≤ 2 s after start"]) {
+    guard let inserts = widePlan?.report.requests.byMethod["integration.insert"]?.requests else { throw BenchError("the wide CSV plan failed") }
+    let row = try ResumeScenario(input: inputs.wide, inserts: inserts).run(bench, runs: bench.runs)
+    if let peak = row.peakRSSBytes { memory.others.append(("resumed import", peak)) }
+    return [row]
+}
+
+print("export to long CSV")
+let exportRows = attempt("export: emulator → long CSV", input: inputs.wideSmall.title, targets: ["≥ 50 MB/s of output"]) {
+    [try ExportScenario(input: inputs.wideSmall).run(bench, runs: bench.runs)]
+}
+
+let table = ResultTable(rows: wideRows + jsonlRows + longRows + [memory.row(bench: bench)] + fillRows + densityRows
+                        + endToEndRows + resumeRows + exportRows)
+let minutes = (monotonicSeconds() - started) / 60
 let report = """
 # Benchmark results
 
-Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(ProcessInfo.processInfo.physicalMemory / 1_000_000_000) GB; input \(Int(largeBytes)) bytes; \(runs) runs each, medians. Written by `make bench` on \(ISO8601DateFormatter().string(from: Date())).
+Written by `make bench` on \(ISO8601DateFormatter().string(from: Date())): BENCH_SIZE=\(bench.sizeText), BENCH_RUNS=\(bench.runs) \
+(medians; peak RSS is the highest run), \(String(format: "%.1f", minutes)) minutes.
+Machine: \(MachineDescription.current()). Baselines: \(millerVersion ?? "Miller not run"), pyclarify from PyPI (Tests/requirements.txt).
 
-\(table)
-- \(millerNote)
-- \(memoryNote)
+\(table.summary())
+
+\(table.markdown())
+\(table.notes())
 """
-try FileManager.default.createDirectory(atPath: root + "/bench", withIntermediateDirectories: true)
-try report.write(toFile: root + "/bench/results.md", atomically: true, encoding: .utf8)
-print("\nwritten to bench/results.md")
+print("\n" + report)
+do {
+    try FileManager.default.createDirectory(atPath: bench.root + "/bench", withIntermediateDirectories: true)
+    try report.write(toFile: bench.root + "/bench/results.md", atomically: true, encoding: .utf8)
+    print("written to bench/results.md")
+} catch { print("bench: cannot write bench/results.md: \(error)"); exit(1) }

@@ -29,7 +29,9 @@ enum JSONText {
             guard m / scale == value else { continue }
             var digits = UInt64(abs(m))
             let negative = m < 0
-            let integerDigits = max(1, String(digits / UInt64(scale)).utf8.count)
+            var integerDigits = 1
+            var whole = digits / UInt64(scale)
+            while whole >= 10 { whole /= 10; integerDigits += 1 }
             let count = (negative ? 1 : 0) + integerDigits + 1 + k
             return String(unsafeUninitializedCapacity: count) { buffer in
                 var i = count - 1
