@@ -1,6 +1,9 @@
 import Foundation
 import GRDB
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import NIOCore
 import SigportContract
@@ -31,13 +34,20 @@ public struct Emulator: Sendable {
         OxAPI(store: store, gate: gate, authority: authority).register(on: router)
         let statistics = self.statistics
         router.get("/_emulator/stats") { _, _ in Response.json(await statistics.snapshot) }
+        let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp()]))
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp()])),
+            server: try configuration.tls.map { files in try .tls(http, tlsConfiguration: Self.serverTLS(files)) } ?? http,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigport-emulator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         if handleSignals { try await app.runService() } else { try await app.run() }
+    }
+
+    static func serverTLS(_ files: EmulatorConfiguration.TLSFiles) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
     }
 
     /// Runs an emulator on its own port for the duration of `body`, with fresh credentials for
@@ -55,7 +65,7 @@ public struct Emulator: Sendable {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             defer { group.cancelAll() }
-            let base = "http://\(configuration.host):\(port)/"
+            let base = "\(configuration.scheme)://\(configuration.host):\(port)/"
             return try await body(emulator, base, try await emulator.bootstrap(baseURL: base, orgs: orgs))
         }
     }

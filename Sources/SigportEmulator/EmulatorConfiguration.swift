@@ -2,8 +2,11 @@ import SigportContract
 
 /// How an emulator runs. Defaults are the documented values of both APIs.
 public struct EmulatorConfiguration: Sendable {
-    /// Loopback only by default: the emulator has test credentials and no TLS.
+    /// Loopback only by default: the emulator has test credentials.
     public var host: String
+    /// PEM files of a certificate chain and its key: the emulator then speaks HTTPS only, so a
+    /// client's certificate checks (and `--ca-file`) can be tried against it.
+    public var tls: TLSFiles?
     /// 0 picks a free port; the chosen one is reported when the server runs.
     public var port: Int
     /// SQLite file for the state; nil keeps it in memory.
@@ -23,6 +26,18 @@ public struct EmulatorConfiguration: Sendable {
     /// `integration.insert` refuses frames holding this value (-32602, naming where): stands for
     /// a rule of the real service that no seed page documents and no client can check beforehand.
     public var refusedValue: Double?
+
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
+
+    /// `http` or, with TLS files, `https`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     public init(
         host: String = "127.0.0.1",

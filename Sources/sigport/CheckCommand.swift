@@ -17,8 +17,12 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var target: TargetOptions
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         let credentials = try Credentials.load(path: target.credentials)
-        let results = await TargetCheck.run(credentials, allowInsecureHTTP: target.allowInsecureHttp)
+        let results = await TargetCheck.run(credentials, allowInsecureHTTP: target.allowInsecureHttp, transport: transport)
         for result in results {
             print("\(result.ok ? "ok  " : "FAIL") \(result.target): \(result.detail)")
         }

@@ -52,7 +52,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("integration.insert refuses frames holding this value (JSON-RPC -32602), standing for an undocumented rule of the real service; to watch sigport isolate and reject such rows.", valueName: "number"))
     var refuseValue: Double?
 
+    @Option(help: ArgumentHelp("PEM certificate chain: serve HTTPS only (with --tls-key), to try clients' certificate checks.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("PEM private key of --tls-certificate.", valueName: "file"))
+    var tlsKey: String?
+
     func validate() throws {
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
         guard requestsPerSecond >= 0 else { throw ValidationError("--requests-per-second must not be negative.") }
         guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1.") }
@@ -63,18 +70,20 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let interval: Duration = requestsPerSecond == 0 ? .zero : .nanoseconds(Int64(1e9 / requestsPerSecond))
-        let configuration = EmulatorConfiguration(
+        var configuration = EmulatorConfiguration(
             host: host, port: port, databasePath: db, maxRequestBytes: maxRequestBytes, requestInterval: interval,
             faults: FaultConfiguration(rate: faultRate, kinds: faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }, seed: faultSeed),
             refusedValue: refuseValue)
+        if let tlsCertificate, let tlsKey { configuration.tls = .init(certificateChain: tlsCertificate, privateKey: tlsKey) }
         var logger = Logger(label: "sigport.emulator")
         logger.logLevel = .warning
         let emulator = try await Emulator(configuration: configuration, logger: logger)
         let bootstrapPath = bootstrap
         let host = self.host
         let orgs = self.orgs
+        let scheme = configuration.scheme
         try await emulator.run(handleSignals: true) { port in
-            let base = "http://\(host):\(port)/"
+            let base = "\(scheme)://\(host):\(port)/"
             if let bootstrapPath {
                 do {
                     try await emulator.bootstrap(baseURL: base, orgs: orgs).write(to: bootstrapPath)

@@ -40,12 +40,16 @@ struct ExportIntegrationCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         do {
             let credentials = try Credentials.load(path: target.credentials)
             guard let integration = credentials.integration else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
-            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp,
+            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
                                                pacer: .documented(requestsPerSecond: file.requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration))))
             var selection = IntegrationExportSource.Selection()
             selection.inputIDs = input

@@ -56,13 +56,17 @@ struct ExportOxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         do {
             let credentials = try Credentials.load(path: target.credentials)
             guard let ox = credentials.ox, let client = ox.orgs.first(where: { $0.org == org }) else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no ox client for org \(org).")
             }
             let options = file.options
-            let oxClient = try OxClient(apiUrl: ox.apiUrl, org: client, allowInsecureHTTP: target.allowInsecureHttp,
+            let oxClient = try OxClient(apiUrl: ox.apiUrl, org: client, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
                                         pacer: .documented(requestsPerSecond: file.requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: client.client))))
             var selection = OxExportSource.Selection()
             selection.ledgers = eventsFrom.map { URL(fileURLWithPath: $0) }

@@ -69,12 +69,16 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         do {
             let mapping = try options.loadMapping()
             let inputs = try options.resolveInputs()
             let credentials = try Credentials.load(path: target.credentials)
             if mapping.target == .ox {
-                try await runOx(mapping: mapping, inputs: inputs, credentials: credentials)
+                try await runOx(mapping: mapping, inputs: inputs, credentials: credentials, transport: transport)
                 return
             }
             guard let integration = credentials.integration else {
@@ -82,7 +86,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration)))
-            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
+            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
             let importOptions = makeImportOptions()
             let feedback = ImportFeedback(json: json)
             let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
@@ -105,7 +109,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    private func runOx(mapping: Mapping, inputs: [InputFile], credentials: Credentials) async throws {
+    private func runOx(mapping: Mapping, inputs: [InputFile], credentials: Credentials, transport: HTTPTransport) async throws {
         guard let ox = credentials.ox else {
             throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no ox section.")
         }
@@ -114,7 +118,7 @@ struct ImportCommand: AsyncParsableCommand {
             let org = try OxImporter.org(for: mapping, in: ox)
             let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client)))
-            let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
+            let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
             let importOptions = makeImportOptions()
             let feedback = ImportFeedback(json: json)
             defer { feedback.finish() }

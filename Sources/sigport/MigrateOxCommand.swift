@@ -65,6 +65,10 @@ struct MigrateOxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         do {
             let credentials = try Credentials.load(path: target.credentials)
             guard let ox = credentials.ox else { throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no ox section.") }
@@ -73,7 +77,7 @@ struct MigrateOxCommand: AsyncParsableCommand {
                     throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no client for org \(org).")
                 }
                 let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: entry.client)))
-                return try OxClient(apiUrl: ox.apiUrl, org: entry, allowInsecureHTTP: target.allowInsecureHttp, pacer: pacer)
+                return try OxClient(apiUrl: ox.apiUrl, org: entry, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
             }
             var options = OxMigration.Options(runDirectory: URL(fileURLWithPath: source.runDir))
             options.move = move

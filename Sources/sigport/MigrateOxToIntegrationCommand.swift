@@ -60,6 +60,10 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await target.withTransport { try await run(transport: $0) }
+    }
+
+    private func run(transport: HTTPTransport) async throws {
         do {
             let credentials = try Credentials.load(path: target.credentials)
             guard let ox = credentials.ox, let org = ox.orgs.first(where: { $0.org == source.fromOrg }) else {
@@ -68,9 +72,9 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
             guard let integration = credentials.integration else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
-            let oxClient = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp,
+            let oxClient = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
                                         pacer: .documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client))))
-            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp,
+            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
                                                pacer: .documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration))))
             var options = OxToIntegration.Options(runDirectory: URL(fileURLWithPath: source.runDir))
             options.ledgers = source.eventsFrom.map { URL(fileURLWithPath: $0) }

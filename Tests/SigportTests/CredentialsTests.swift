@@ -76,7 +76,7 @@ struct TargetCheckTests {
         try await withEmulator(.init(requestInterval: .zero)) { (base: String, credentials: EmulatorCredentials, _: Emulator) async throws in
             var org = try #require(credentials.ox.orgs.first.map { OxCredentials.Org(org: $0.org, client: $0.client, clientApiKey: $0.clientApiKey) })
             org.clientApiKey = "0000"
-            let result = await TargetCheck.checkOx(apiUrl: base, org: org, allowInsecureHTTP: false)
+            let result = await TargetCheck.checkOx(apiUrl: base, org: org, allowInsecureHTTP: false, transport: HTTPTransport())
             #expect(!result.ok)
             #expect(result.detail.contains("API key of client \(org.client)"))
             #expect(!result.detail.contains("0000"))
@@ -88,7 +88,7 @@ struct TargetCheckTests {
         try await withEmulator(.init(requestInterval: .zero)) { (base: String, credentials: EmulatorCredentials, _: Emulator) async throws in
             let bad = IntegrationCredentials(apiUrl: credentials.integration.apiUrl, integration: credentials.integration.integration,
                                              credentials: .init(clientId: credentials.integration.credentials.clientId, clientSecret: "WRONGSECRET"))
-            let result = await TargetCheck.checkIntegration(bad, allowInsecureHTTP: false)
+            let result = await TargetCheck.checkIntegration(bad, allowInsecureHTTP: false, transport: HTTPTransport())
             #expect(!result.ok)
             #expect(!result.detail.contains("WRONGSECRET"))
         }

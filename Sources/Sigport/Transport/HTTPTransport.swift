@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// One HTTP exchange at a time, with bounded answers and errors that never quote a URL (an ox
 /// token URL carries the client's API key).
@@ -23,6 +24,41 @@ public struct HTTPTransport: Sendable {
         self.timeout = timeout
     }
 
+    /// Runs `body` with a transport of its own client, shut down when `body` ends. Servers are
+    /// verified against the system's trust store, or with `caFile` only against the certificates
+    /// in that PEM file (a private CA, like curl's `--cacert`). A connection that cannot be made
+    /// (refused, TLS handshake failed) fails the request at once instead of being retried inside
+    /// the client until the request times out: sigport's own retry loops decide what is worth
+    /// another try, and a certificate that does not verify is not.
+    public static func with<T>(caFile: String?, _ body: (HTTPTransport) async throws -> T) async throws -> T {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(15)
+        if let caFile {
+            let roots: [NIOSSLCertificate]
+            do { roots = try NIOSSLCertificate.fromPEMFile(caFile) } catch {
+                throw SigportError(.invalidArgument, "The CA file \(caFile) holds no PEM certificate sigport can read.",
+                                   hint: "Give --ca-file the PEM file of the CA that signed the API's certificate.", cause: error)
+            }
+            guard !roots.isEmpty else {
+                throw SigportError(.invalidArgument, "The CA file \(caFile) holds no PEM certificate sigport can read.",
+                                   hint: "Give --ca-file the PEM file of the CA that signed the API's certificate.")
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(roots)
+            configuration.tlsConfiguration = tls
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await body(HTTPTransport(client: client))
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     public func send(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
                      what: @autoclosure () -> String) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
@@ -33,6 +69,10 @@ public struct HTTPTransport: Sendable {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: maxResponseBytes)
             return Reply(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch let error as NIOSSLError {
+            throw SigportError(.insecureTransport, "The TLS connection for \(what()) failed: the server's certificate was not accepted.",
+                               hint: "If the API uses a private CA, pass its PEM file with --ca-file; check the URL's host name.",
+                               cause: TransportFailure(error))
         } catch {
             throw SigportError(.unreachable, "No answer to \(what()).",
                                hint: "Check that the API is reachable (for the emulator: that `sigport emulator` runs).",
