@@ -11,6 +11,8 @@ public struct SigportError: Error, CustomStringConvertible, Sendable {
         case rejectedByServer
         case unexpectedResponse
         case invalidArgument
+        /// The run directory cannot be written (disk full, read-only) or its store is damaged.
+        case storage
     }
 
     public let code: Code

@@ -78,7 +78,7 @@ struct ExportFileOptions: ParsableArguments {
     func run(_ exporter: Exporter) async throws {
         let report: ExportReport
         do { report = try await exporter.run() } catch let error as SigportError {
-            throw CommandFailure(exitCode: error.code == .invalidArgument ? .inputUnreadable : .apiFailed, message: "\(error)")
+            throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")
         }
         var text = ""
         for note in report.notes { text += "note: \(note)\n" }

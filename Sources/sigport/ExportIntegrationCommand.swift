@@ -56,12 +56,8 @@ struct ExportIntegrationCommand: AsyncParsableCommand {
             selection.filter = filter
             selection.publish = publish
             try await file.run(Exporter(integration: IntegrationExportSource(client: client, selection: selection), options: file.options))
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
-        } catch let error as SigportError {
-            FileHandle.standardError.write(Data("sigport: \(error)\n".utf8))
-            throw ExitCode(SigportExitCode.inputUnreadable.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 }

@@ -78,12 +78,8 @@ struct ExportOxCommand: AsyncParsableCommand {
             selection.to = options.to
             let source = try OxExportSource(client: oxClient, selection: selection, runDirectory: URL(fileURLWithPath: runDir))
             try await file.run(Exporter(ox: source, options: options))
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
-        } catch let error as SigportError {
-            FileHandle.standardError.write(Data("sigport: \(error)\n".utf8))
-            throw ExitCode(SigportExitCode.inputUnreadable.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 }

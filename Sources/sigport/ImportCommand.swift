@@ -93,7 +93,7 @@ struct ImportCommand: AsyncParsableCommand {
             let report: Importer.Report
             do { report = try await importer.run() } catch let error as SigportError {
                 feedback.finish()
-                let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
+                let code = SigportExitCode(error)
                 throw CommandFailure(exitCode: code, message: "\(error)")
             }
             feedback.finish()
@@ -103,9 +103,8 @@ struct ImportCommand: AsyncParsableCommand {
                 throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
             }
             if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 
@@ -125,7 +124,7 @@ struct ImportCommand: AsyncParsableCommand {
             let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
             report = try await importer.run()
         } catch let error as SigportError {
-            let code: SigportExitCode = error.code == .invalidArgument ? .inputUnreadable : .apiFailed
+            let code = SigportExitCode(error)
             throw CommandFailure(exitCode: code, message: "\(error)")
         }
         print(Self.summary(report, ox: true))

@@ -51,6 +51,16 @@ enum SigportExitCode: Int32 {
     case inputUnreadable = 4
     case partial = 5
     case apiFailed = 6
+    case runDirectoryUnwritable = 7
+
+    /// The exit code of a library error: what the user fixes differs by kind.
+    init(_ error: SigportError) {
+        switch error.code {
+        case .invalidArgument: self = .inputUnreadable
+        case .storage: self = .runDirectoryUnwritable
+        default: self = .apiFailed
+        }
+    }
 }
 
 /// A failure that ends a command with its own exit code and a message on standard error.
@@ -58,4 +68,19 @@ struct CommandFailure: Error, CustomStringConvertible {
     let exitCode: SigportExitCode
     let message: String
     var description: String { message }
+
+    /// How a command ends on `error`: a failure of ours or of the library is told on standard
+    /// error and becomes its exit code; anything else (ArgumentParser's own) passes through.
+    static func exit(_ error: any Error) -> any Error {
+        switch error {
+        case let failure as CommandFailure:
+            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
+            return ExitCode(failure.exitCode.rawValue)
+        case let error as SigportError:
+            FileHandle.standardError.write(Data("sigport: \(error)\n".utf8))
+            return ExitCode(SigportExitCode(error).rawValue)
+        default:
+            return error
+        }
+    }
 }

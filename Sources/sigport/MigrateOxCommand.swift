@@ -89,7 +89,7 @@ struct MigrateOxCommand: AsyncParsableCommand {
             let migration = try OxMigration(source: try client(source.fromOrg), target: try client(toOrg), options: options)
             let result: OxMigration.Report
             do { result = try await migration.run(dryRun: dryRun) } catch let error as SigportError {
-                throw CommandFailure(exitCode: error.code == .invalidArgument ? .inputUnreadable : .apiFailed, message: "\(error)")
+                throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")
             }
             print(Self.summary(result, dryRun: dryRun))
             if let report {
@@ -98,9 +98,8 @@ struct MigrateOxCommand: AsyncParsableCommand {
                 try encoder.encode(result).write(to: URL(fileURLWithPath: report))
             }
             if !result.differences.isEmpty { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 

@@ -84,15 +84,14 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
             options.maxRequestBytes = maxRequestBytes
             let report: OxToIntegration.Report
             do { report = try await OxToIntegration(source: oxClient, integration: client, options: options).run() } catch let error as SigportError {
-                throw CommandFailure(exitCode: error.code == .invalidArgument ? .inputUnreadable : .apiFailed, message: "\(error)")
+                throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")
             }
             print("\(report.events) events as values of \(report.signals) signals; \(report.rejected.count) events not migrated")
             for line in report.rejected.prefix(20) { print("  " + line) }
             print(String(format: "requests: %d; time: %.1f s", report.requests, report.seconds))
             if !report.rejected.isEmpty { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 }

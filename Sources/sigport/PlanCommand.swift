@@ -53,9 +53,8 @@ struct PlanCommand: AsyncParsableCommand {
             try options.writeReport(Report(rows: rows, requests: catalog, seconds: seconds, rowsTooLargeForOneRequest: planner.rowsTooLarge))
             if rows.stoppedByRejectLimit != nil { throw ExitCode(SigportExitCode.rejectLimitExceeded.rawValue) }
             if rows.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 

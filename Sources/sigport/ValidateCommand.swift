@@ -27,9 +27,8 @@ struct ValidateCommand: AsyncParsableCommand {
             try options.writeReport(report)
             if report.stoppedByRejectLimit != nil { throw ExitCode(SigportExitCode.rejectLimitExceeded.rawValue) }
             if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("sigport: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 }

@@ -12,13 +12,13 @@ struct CLITests {
 
     struct Run { let status: Int32; let output: String }
 
-    static func run(_ arguments: [String], in directory: URL) async throws -> Run {
+    static func run(_ arguments: [String], in directory: URL, executable: URL = binary) async throws -> Run {
         let log = directory.appendingPathComponent("run-\(UUID().uuidString).txt")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle

@@ -24,7 +24,7 @@ public struct OxEventRecord: Codable, Sendable, FetchableRecord, PersistableReco
 extension Checkpoint {
     /// kind → key → id.
     public func oxEntityIDs() throws -> [String: [String: String]] {
-        try queue.read { db in
+        try read { db in
             var out: [String: [String: String]] = [:]
             for record in try OxEntityIDRecord.fetchAll(db) { out[record.kind, default: [:]][record.key] = record.id }
             return out
@@ -32,14 +32,14 @@ extension Checkpoint {
     }
 
     public func saveOxEntities(_ records: [OxEntityIDRecord]) throws {
-        try queue.write { db in for record in records { try record.save(db) } }
+        try write { db in for record in records { try record.save(db) } }
     }
 
-    public func oxEvents() throws -> [OxEventRecord] { try queue.read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
+    public func oxEvents() throws -> [OxEventRecord] { try read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
 
     /// The ledger's events of `org` in time order, one at a time: a ledger can hold millions.
     public func forEachOxEvent(org: String, _ body: (OxEventRecord) throws -> Void) throws {
-        try queue.read { db in
+        try read { db in
             let cursor = try OxEventRecord.filter(Column("org") == org).order(Column("timestampMs")).fetchCursor(db)
             while let event = try cursor.next() { try body(event) }
         }
@@ -47,7 +47,7 @@ extension Checkpoint {
 
     /// Records an ox create about to leave (state `sent`), with the number of events it holds.
     public func oxChunkSent(input: String, method: String, rows: Range<Int>, bytes: Int, events: Int) throws -> Int64 {
-        try queue.write { db in
+        try write { db in
             try db.execute(sql: "INSERT INTO chunk (input, method, state, firstRow, endRow, bytes, events) VALUES (?, ?, 'sent', ?, ?, ?, ?)",
                            arguments: [input, method, rows.lowerBound, rows.upperBound, bytes, events])
             return db.lastInsertedRowID
@@ -56,7 +56,7 @@ extension Checkpoint {
 
     /// Sets a chunk's state (and counts an attempt when it is sent again).
     public func setChunk(_ id: Int64, state: ChunkRecord.State, bytes: Int? = nil, events: Int? = nil) throws {
-        try queue.write { db in
+        try write { db in
             try db.execute(sql: """
                 UPDATE chunk SET state = ?, attempts = attempts + (CASE WHEN ? = 'sent' THEN 1 ELSE 0 END),
                   bytes = COALESCE(?, bytes), events = COALESCE(?, events) WHERE id = ?
@@ -67,12 +67,12 @@ extension Checkpoint {
     /// Requests of an earlier session still `sent`: it ended (killed, crashed) before their
     /// answer, so they may or may not have created their events — in doubt, like a lost answer.
     public func markUnansweredInDoubt() throws {
-        try queue.write { try $0.execute(sql: "UPDATE chunk SET state = 'inDoubt' WHERE state = 'sent' AND method = 'POST /event'") }
+        try write { try $0.execute(sql: "UPDATE chunk SET state = 'inDoubt' WHERE state = 'sent' AND method = 'POST /event'") }
     }
 
     /// The in-doubt chunks of an input: (id, firstRow, endRow, events).
     public func inDoubtChunks(input: String) throws -> [(id: Int64, rows: Range<Int>, events: Int)] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT id, firstRow, endRow, events FROM chunk WHERE input = ? AND state = 'inDoubt' ORDER BY firstRow", arguments: [input])
                 .map { ($0["id"], ($0["firstRow"] as Int)..<($0["endRow"] as Int), ($0["events"] as Int?) ?? 0) }
         }
@@ -81,7 +81,7 @@ extension Checkpoint {
     /// In-doubt chunks overall: those left behind (skipped) and those a run must still decide on
     /// (their rows are not done yet).
     public func inDoubtCounts() throws -> (skippedChunks: Int, skippedEvents: Int, openChunks: Int, openEvents: Int) {
-        try queue.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT chunk.endRow <= input.rowsDone AS skipped, COUNT(*) AS n, COALESCE(SUM(chunk.events), 0) AS e
                 FROM chunk JOIN input ON input.path = chunk.input WHERE chunk.state = 'inDoubt' GROUP BY 1
@@ -106,7 +106,7 @@ extension Checkpoint {
 extension Checkpoint {
     /// Source → target ids of what a migration created or moved (a move maps an id to itself).
     public func migrated(kind: String) throws -> [String: String] {
-        try queue.read { db in
+        try read { db in
             Dictionary(try Row.fetchAll(db, sql: "SELECT sourceID, targetID FROM migrated WHERE kind = ?", arguments: [kind])
                 .map { ($0["sourceID"] as String, $0["targetID"] as String) }, uniquingKeysWith: { a, _ in a })
         }
@@ -114,7 +114,7 @@ extension Checkpoint {
 
     /// In one transaction: the ids a request created or moved, and the events it created (the ledger).
     public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord]) throws {
-        try queue.write { db in
+        try write { db in
             for (source, target) in pairs {
                 try db.execute(sql: "INSERT OR REPLACE INTO migrated (kind, sourceID, targetID) VALUES (?, ?, ?)", arguments: [kind, source, target])
                 try db.execute(sql: "DELETE FROM migratePending WHERE kind = ? AND sourceID = ?", arguments: [kind, source])
@@ -127,17 +127,17 @@ extension Checkpoint {
 extension Checkpoint {
     /// Marks creates about to be sent, so that a kill before their answer leaves them in doubt.
     public func migrationPending(kind: String, sourceIDs: [String]) throws {
-        try queue.write { db in
+        try write { db in
             for id in sourceIDs { try db.execute(sql: "INSERT OR IGNORE INTO migratePending (kind, sourceID) VALUES (?, ?)", arguments: [kind, id]) }
         }
     }
 
     /// Creates an earlier session sent without an answer, by kind.
     public func migrationsPending() throws -> [String: Int] {
-        try queue.read { db in
+        try read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM migratePending GROUP BY kind").map { ($0["kind"] as String, $0["n"] as Int) })
         }
     }
 
-    public func clearMigrationsPending() throws { try queue.write { try $0.execute(sql: "DELETE FROM migratePending") } }
+    public func clearMigrationsPending() throws { try write { try $0.execute(sql: "DELETE FROM migratePending") } }
 }

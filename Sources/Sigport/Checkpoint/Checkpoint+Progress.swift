@@ -41,7 +41,7 @@ extension Checkpoint {
     /// not what the run started with: resuming then would mix two different loads.
     public func begin(mappingText: String, target: String, inputs: [(InputFile, Fingerprint)]) throws -> (resumed: Bool, inputs: [InputRecord]) {
         let hash = Self.hash(mappingText)
-        return try queue.write { db in
+        return try write { db in
             if let run = try RunRecord.fetchOne(db) {
                 guard run.mappingHash == hash else {
                     throw SigportError(.invalidArgument, "The mapping file changed since this run started.",
@@ -88,15 +88,15 @@ extension Checkpoint {
         return (files, total)
     }
 
-    public func lastRequestAt() throws -> Date? { try queue.read { try RunRecord.fetchOne($0)?.lastRequestAt } }
+    public func lastRequestAt() throws -> Date? { try read { try RunRecord.fetchOne($0)?.lastRequestAt } }
 
     public func noteRequest(at date: Date = Date()) throws {
-        try queue.write { try $0.execute(sql: "UPDATE run SET lastRequestAt = ?", arguments: [date]) }
+        try write { try $0.execute(sql: "UPDATE run SET lastRequestAt = ?", arguments: [date]) }
     }
 
     /// Records a request about to leave, so a crash before its answer leaves it `sent`.
     public func chunkSent(input: String, method: String, rows: Range<Int>, bytes: Int) throws -> Int64 {
-        try queue.write { db in
+        try write { db in
             var chunk = ChunkRecord(input: input, method: method, state: .sent, firstRow: rows.lowerBound, endRow: rows.upperBound, bytes: bytes)
             try chunk.insert(db)
             return chunk.id!
@@ -132,7 +132,7 @@ extension Checkpoint {
     /// The transaction every acknowledgement shares; `results` records what the server returned.
     func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord],
                      results: @Sendable (Database) throws -> Void) throws {
-        try queue.write { db in
+        try write { db in
             if let chunk { try db.execute(sql: "UPDATE chunk SET state = 'acknowledged' WHERE id = ?", arguments: [chunk]) }
             for span in spans {
                 let progress = span.progress
@@ -151,16 +151,16 @@ extension Checkpoint {
     }
 
     public func signalIDs() throws -> [String: SignalIDRecord] {
-        try queue.read { db in Dictionary(uniqueKeysWithValues: try SignalIDRecord.fetchAll(db).map { ($0.inputID, $0) }) }
+        try read { db in Dictionary(uniqueKeysWithValues: try SignalIDRecord.fetchAll(db).map { ($0.inputID, $0) }) }
     }
 
     public func saveSignals(_ records: [SignalIDRecord]) throws {
-        try queue.write { db in for record in records { try record.save(db) } }
+        try write { db in for record in records { try record.save(db) } }
     }
 
-    public func inputs() throws -> [InputRecord] { try queue.read { try InputRecord.order(Column("position")).fetchAll($0) } }
+    public func inputs() throws -> [InputRecord] { try read { try InputRecord.order(Column("position")).fetchAll($0) } }
 
-    public func rejects() throws -> [RejectRecord] { try queue.read { try RejectRecord.order(Column("input"), Column("line")).fetchAll($0) } }
+    public func rejects() throws -> [RejectRecord] { try read { try RejectRecord.order(Column("input"), Column("line")).fetchAll($0) } }
 
     public struct ChunkCounts: Sendable, Codable {
         public var byState: [String: Int]
@@ -168,7 +168,7 @@ extension Checkpoint {
     }
 
     public func chunkCounts() throws -> ChunkCounts {
-        try queue.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(bytes) AS b FROM chunk GROUP BY state")
             return ChunkCounts(byState: Dictionary(uniqueKeysWithValues: rows.map { ($0["state"] as String, $0["n"] as Int) }),
                                bytes: rows.reduce(0) { $0 + (($1["b"] as Int?) ?? 0) })

@@ -11,9 +11,12 @@ import GRDB
 public final class Checkpoint: Sendable {
     let queue: DatabaseQueue
     public let path: String
+    /// The file opened (device and inode): a checkpoint deleted or replaced during the run is
+    /// noticed at the next write instead of recording into a file nobody will read.
+    private let identity: RunStore.FileIdentity?
 
     public init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try RunStore.makeDirectory(directory)
         path = directory.appendingPathComponent("checkpoint.sqlite").path
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -21,11 +24,23 @@ public final class Checkpoint: Sendable {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(queue)
-        } catch {
-            throw SigportError(.invalidArgument, "The checkpoint \(path) cannot be opened.",
-                               hint: "If it is damaged, move the run directory aside and start the import again (inserts are idempotent, nothing is duplicated).",
-                               cause: error)
+        } catch let error as DatabaseError {
+            throw RunStore.failure(path, error)
         }
+        identity = RunStore.FileIdentity(path)
+    }
+
+    /// A write transaction, its SQLite failures told as what the user can do (`RunStore`).
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        guard RunStore.FileIdentity(path) == identity else {
+            throw SigportError(.storage, "\(path) was deleted or replaced while this run was going on; nothing more can be recorded.",
+                               hint: "Keep other programs out of the run directory. Run the same command again: without its checkpoint it starts over, which sends nothing twice to the integration API (inserts are idempotent) but may create ox events again (see --in-doubt).")
+        }
+        return try RunStore.guarded(path) { try queue.write(updates) }
+    }
+
+    func read<T>(_ value: (Database) throws -> T) throws -> T {
+        try RunStore.guarded(path) { try queue.read(value) }
     }
 
     static var migrator: DatabaseMigrator {

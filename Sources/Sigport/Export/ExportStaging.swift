@@ -44,19 +44,24 @@ struct ExportMetaRecord: Codable, FetchableRecord, PersistableRecord {
 /// after a kill without reading an answered batch again. All access goes through this type.
 struct ExportStaging: Sendable {
     let queue: DatabaseQueue
+    let path: String
 
     init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try RunStore.makeDirectory(directory)
         let path = directory.appendingPathComponent("export.sqlite").path
+        self.path = path
         do {
             queue = try DatabaseQueue(path: path)
             try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(queue)
-        } catch {
-            throw SigportError(.invalidArgument, "The export's staging store \(path) cannot be opened.",
-                               hint: "If it is damaged, remove it: the export then reads the events again.", cause: error)
+        } catch let error as DatabaseError {
+            throw RunStore.failure(path, error)
         }
     }
+
+    private func write<T>(_ updates: (Database) throws -> T) throws -> T { try RunStore.guarded(path) { try queue.write(updates) } }
+
+    private func read<T>(_ value: (Database) throws -> T) throws -> T { try RunStore.guarded(path) { try queue.read(value) } }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -93,16 +98,16 @@ struct ExportStaging: Sendable {
     }
 
     func meta(_ key: String) throws -> String? {
-        try queue.read { try ExportMetaRecord.fetchOne($0, key: key)?.value }
+        try read { try ExportMetaRecord.fetchOne($0, key: key)?.value }
     }
 
     func setMeta(_ key: String, _ value: String) throws {
-        try queue.write { try ExportMetaRecord(key: key, value: value).save($0) }
+        try write { try ExportMetaRecord(key: key, value: value).save($0) }
     }
 
     /// Adds candidates after those listed (an id listed twice is read once).
     func addCandidates(_ ids: [String]) throws {
-        try queue.write { db in
+        try write { db in
             var position = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM candidate") ?? 0
             for id in ids {
                 position += 1
@@ -112,12 +117,12 @@ struct ExportStaging: Sendable {
     }
 
     func pendingCandidates(limit: Int) throws -> [String] {
-        try queue.read { try String.fetchAll($0, sql: "SELECT id FROM candidate WHERE state = 'pending' ORDER BY position LIMIT ?", arguments: [limit]) }
+        try read { try String.fetchAll($0, sql: "SELECT id FROM candidate WHERE state = 'pending' ORDER BY position LIMIT ?", arguments: [limit]) }
     }
 
     /// Records what reading a batch found, in one transaction: the batch is then never read again.
     func record(staged: [StagedEventRecord], filtered: [String], missing: [String]) throws {
-        try queue.write { db in
+        try write { db in
             for event in staged {
                 try event.save(db)
                 try db.execute(sql: "UPDATE candidate SET state = 'staged' WHERE id = ?", arguments: [event.id])
@@ -128,7 +133,7 @@ struct ExportStaging: Sendable {
     }
 
     func candidateCounts() throws -> [String: Int] {
-        try queue.read { db in
+        try read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM candidate GROUP BY state").map { ($0[0], $0[1]) })
         }
     }
@@ -136,7 +141,7 @@ struct ExportStaging: Sendable {
     /// Entity ids the staged events name that are not read yet.
     func unreadEntities(_ kind: String) throws -> [String] {
         let column = kind == "sensor" ? "sensor" : "beacon"
-        return try queue.read { db in
+        return try read { db in
             try String.fetchAll(db, sql: """
                 SELECT DISTINCT \(column) FROM event WHERE \(column) IS NOT NULL
                 AND \(column) NOT IN (SELECT id FROM entity WHERE kind = ?) ORDER BY \(column)
@@ -145,14 +150,14 @@ struct ExportStaging: Sendable {
     }
 
     func saveEntities(_ records: [StagedEntityRecord]) throws {
-        try queue.write { db in for record in records { try record.save(db) } }
+        try write { db in for record in records { try record.save(db) } }
     }
 
-    func entities() throws -> [StagedEntityRecord] { try queue.read { try StagedEntityRecord.fetchAll($0) } }
+    func entities() throws -> [StagedEntityRecord] { try read { try StagedEntityRecord.fetchAll($0) } }
 
     /// The (sensor, event type) pairs of the staged events, and their time range in ms.
     func seriesAndRange() throws -> (pairs: [(sensor: String?, type: String)], range: (Int64, Int64)?) {
-        try queue.read { db in
+        try read { db in
             let pairs = try Row.fetchAll(db, sql: "SELECT DISTINCT sensor, type FROM event ORDER BY sensor, type").map { (sensor: $0[0] as String?, type: $0[1] as String) }
             let row = try Row.fetchOne(db, sql: "SELECT MIN(timestampMs), MAX(timestampMs) FROM event")
             let range: (Int64, Int64)? = (row?[0] as Int64?).flatMap { low in (row?[1] as Int64?).map { (low, $0) } }
@@ -162,7 +167,7 @@ struct ExportStaging: Sendable {
 
     /// The staged events in [fromMs, toMs), by time then id.
     func forEachEvent(fromMs: Int64, toMs: Int64, _ body: (StagedEventRecord) throws -> Void) throws {
-        try queue.read { db in
+        try read { db in
             let cursor = try StagedEventRecord.fetchCursor(db, sql: "SELECT * FROM event WHERE timestampMs >= ? AND timestampMs < ? ORDER BY timestampMs, id",
                                                            arguments: [fromMs, toMs])
             while let event = try cursor.next() { try body(event) }
