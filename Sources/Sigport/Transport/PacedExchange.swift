@@ -22,6 +22,20 @@ struct PacedExchange: Sendable {
         try await pacer.waitForTurn()
         return try await attempt()
     }
+
+    /// `send`, also retried with backoff on 5xx and on connections that failed or dropped: for
+    /// requests that change nothing (token fetches), which every other step waits on. The last
+    /// answer or error stands after `attempts`.
+    func sendRetryingFailures(attempts: Int = 6, _ attempt: @Sendable () async throws -> HTTPTransport.Reply) async throws -> HTTPTransport.Reply {
+        for number in 1... {
+            do {
+                let reply = try await send(attempt)
+                guard reply.status >= 500, number < attempts else { return reply }
+            } catch let error as SigportError where error.code == .unreachable && number < attempts {}
+            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: number))
+        }
+        fatalError("unreachable: the loop returns or throws")
+    }
 }
 
 enum RetryAfter {

@@ -100,7 +100,7 @@ public struct IntegrationClient: Sendable {
         func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
         let form = "grant_type=client_credentials&client_id=\(encode(oauth.clientId))&client_secret=\(encode(oauth.clientSecret))&audience=\(encode(endpoint.base))"
         let (transport, url, what) = (transport, endpoint.url(IntegrationContract.oauthTokenPath), "the token request at \(endpoint.base)")
-        let reply = try await PacedExchange(pacer: pacer).send {
+        let reply = try await PacedExchange(pacer: pacer).sendRetryingFailures {
             try await transport.send(.POST, url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: ByteBuffer(string: form), what: what)
         }
         struct TokenReply: Decodable { let access_token: String; let expires_in: Double }

@@ -48,7 +48,7 @@ public struct OxClient: Sendable {
     private func fetchToken() async throws -> (token: String, expiresAt: Date) {
         let (transport, url, what) = (transport, endpoint.url("client/token/\(org.org)/\(org.client)/\(org.clientApiKey)"),
                                       "the token request for client \(org.client) at \(endpoint.base)")
-        let reply = try await PacedExchange(pacer: pacer).send { try await transport.send(.GET, url, what: what) }
+        let reply = try await PacedExchange(pacer: pacer).sendRetryingFailures { try await transport.send(.GET, url, what: what) }
         switch reply.status {
         case 200: break
         case 403: throw SigportError(.forbidden, "The ox API says the API key of client \(org.client) (org \(org.org)) is wrong.",
