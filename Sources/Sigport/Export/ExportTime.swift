@@ -101,40 +101,57 @@ public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
         calendar.timeZone = zone
         calendar.firstWeekday = 2
         let first = Date(timeIntervalSince1970: Double(ExportTimeFormatter.floorDivide(from, 1_000_000)))
-        var start: Date
-        let step: DateComponents
+        var boundaries: [Date] = []
+        let end = Date(timeIntervalSince1970: Double(ExportTimeFormatter.floorDivide(to + 999_999, 1_000_000)))
         switch self {
         case .hours(let n):
-            let day = calendar.startOfDay(for: first)
-            let hoursIn = Int(first.timeIntervalSince(day)) / 3600
-            start = day.addingTimeInterval(Double(hoursIn / n * n * 3600))
-            step = DateComponents(hour: n)
+            // Local hours 0, n, 2n, … of each local day: the clock, not elapsed time, so a DST
+            // change does not shift the windows after it (a skipped hour starts at the next
+            // one). Hourly windows also start at a DST change, so the hour the clocks repeat is
+            // a window of its own, named by its offset.
+            var starts = Set<Date>()
+            var day = calendar.startOfDay(for: first)
+            while day <= end {
+                guard let next = calendar.date(byAdding: .day, value: 1, to: day) else { break }
+                for hour in stride(from: 0, to: 24, by: n) {
+                    if let date = calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day), date < next { starts.insert(date) }
+                }
+                if n == 1, let change = zone.nextDaylightSavingTimeTransition(after: day), change < next { starts.insert(change) }
+                day = next
+            }
+            starts.insert(day)
+            boundaries = starts.sorted()
         case .days(let n):
-            start = calendar.startOfDay(for: first)
-            step = DateComponents(day: n)
+            boundaries = Self.steps(from: calendar.startOfDay(for: first), by: DateComponents(day: n), until: end, calendar)
         case .weeks(let n):
-            start = calendar.dateInterval(of: .weekOfYear, for: first)?.start ?? calendar.startOfDay(for: first)
-            step = DateComponents(day: 7 * n)
+            let start = calendar.dateInterval(of: .weekOfYear, for: first)?.start ?? calendar.startOfDay(for: first)
+            boundaries = Self.steps(from: start, by: DateComponents(day: 7 * n), until: end, calendar)
         case .months(let n):
-            start = calendar.dateInterval(of: .month, for: first)?.start ?? calendar.startOfDay(for: first)
-            step = DateComponents(month: n)
+            let start = calendar.dateInterval(of: .month, for: first)?.start ?? calendar.startOfDay(for: first)
+            boundaries = Self.steps(from: start, by: DateComponents(month: n), until: end, calendar)
         }
         var out: [ExportWindow] = []
         var formatter = ExportTimeFormatter(zone: zone)
-        while Int64(start.timeIntervalSince1970) * 1_000_000 < to {
-            guard let next = calendar.date(byAdding: step, to: start) else { break }
-            let (a, b) = (Int64(start.timeIntervalSince1970) * 1_000_000, Int64(next.timeIntervalSince1970) * 1_000_000)
-            if b > from {
-                let stamp = formatter.string(a)
-                let name: String = switch self {
-                case .hours: String(stamp.prefix(13)) + (formatter.isUTC ? "Z" : String(stamp.suffix(6)).replacingOccurrences(of: ":", with: ""))
-                case .months: String(stamp.prefix(7))
-                case .days, .weeks: String(stamp.prefix(10))
-                }
-                out.append(ExportWindow(from: max(a, from), to: min(b, to), name: name))
+        for (startDate, nextDate) in zip(boundaries, boundaries.dropFirst()) {
+            let (a, b) = (Int64(startDate.timeIntervalSince1970) * 1_000_000, Int64(nextDate.timeIntervalSince1970) * 1_000_000)
+            guard a < to, b > from else { continue }
+            let stamp = formatter.string(a)
+            let name: String = switch self {
+            case .hours: String(stamp.prefix(13)) + (formatter.isUTC ? "Z" : String(stamp.suffix(6)).replacingOccurrences(of: ":", with: ""))
+            case .months: String(stamp.prefix(7))
+            case .days, .weeks: String(stamp.prefix(10))
             }
-            start = next
+            out.append(ExportWindow(from: max(a, from), to: min(b, to), name: name))
         }
+        return out
+    }
+}
+
+extension ExportWindowSize {
+    /// `start`, then every `step` after it, until one passes `end`.
+    fileprivate static func steps(from start: Date, by step: DateComponents, until end: Date, _ calendar: Calendar) -> [Date] {
+        var out = [start]
+        while let last = out.last, last <= end, let next = calendar.date(byAdding: step, to: last) { out.append(next) }
         return out
     }
 }

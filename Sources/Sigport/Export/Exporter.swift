@@ -145,6 +145,7 @@ public final class Exporter {
                                    hint: "Repeat the same command to resume it, or export into another directory.")
             }
             manifest.files = existing.files
+            manifest.complete = existing.complete
         }
         for window in windows {
             let name = "readings-\(window.name).\(options.format.fileExtension)"

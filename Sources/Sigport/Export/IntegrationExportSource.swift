@@ -148,7 +148,6 @@ public final class IntegrationExportSource: ExportSource {
 
     func records(in window: ExportWindow, _ emit: (ExportRecord) throws -> Void) async throws {
         let span = IntegrationContract.rawWindowSeconds * 1_000_000
-        var formatter = ExportTimeFormatter()
         let time = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
         var start = window.from
         while start < window.to {
@@ -157,7 +156,8 @@ public final class IntegrationExportSource: ExportSource {
                 let page = Array(first..<min(first + IntegrationContract.maxDataFrameItems, itemIDs.count))
                 let ids: [String] = page.map { itemIDs[$0] }
                 let query: [String: Any] = ["filter": ["id": ["$in": ids]], "limit": IntegrationContract.maxDataFrameItems]
-                let times: [String: Any] = ["$gte": formatter.string(start), "$lt": formatter.string(end)]
+                // To the microsecond, as the API stores time (the files show milliseconds).
+                let times: [String: Any] = ["$gte": JSONText.time(microseconds: start), "$lt": JSONText.time(microseconds: end)]
                 let data: [String: Any] = ["filter": ["times": times], "rollup": NSNull()]
                 let answer = try await call("clarify.dataFrame", ["query": query, "data": data], as: FrameAnswer.self)
                 let columns = page.map { (series: $0, values: answer.data.series[itemIDs[$0]]) }

@@ -95,6 +95,8 @@ enum NumberText {
             while i < bytes.count {
                 let byte = bytes[i]
                 if byte >= 48 && byte <= 57 {
+                    // More than 15 digits would overflow (and lose exactness): `Double(text)` reads those.
+                    guard digits < 15 else { return nil }
                     mantissa = mantissa * 10 + Int64(byte - 48)
                     digits += 1
                     if fraction >= 0 { fraction += 1 }
@@ -117,10 +119,11 @@ enum NumberText {
             || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }
 
-    /// `42`, `1.5`, `1e-07`: integers without a decimal point, the rest as Swift's shortest
+    /// `42`, `1.5`, `1e-07`: whole numbers below 2^53 (every integer a JSON number holds
+    /// exactly, ids included) without a decimal point, the rest as Swift's shortest
     /// round-tripping form.
     static func shortest(_ n: Double) -> String {
-        if n.rounded() == n, abs(n) < 1e15 { return String(Int64(n)) }
+        if n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 { return n == 0 ? "0" : String(Int64(n)) }
         return String(n)
     }
 }
