@@ -70,11 +70,16 @@ struct RequestGate: Sendable {
                 throw BodyTooLarge()
             }
             body = try await request.collectBody(upTo: limit)
-        } catch {
+        } catch is BodyTooLarge, is NIOTooManyBytesError {
             await stats.recordSizeViolation()
             return dialect.response(for: APIError(
                 status: .contentTooLarge, rpcCode: .invalidRequest,
                 message: "Request body over the limit of \(limit) bytes: split it into smaller requests"), requestID: nil)
+        } catch {
+            // The client hung up mid-body (or the body could not be read): no size violation,
+            // and nothing to answer that anyone will read.
+            return dialect.response(for: APIError(status: .badRequest, rpcCode: .invalidRequest,
+                                                  message: "The request body could not be read"), requestID: nil)
         }
 
         do {
