@@ -1,0 +1,74 @@
+import Foundation
+
+/// What every scenario shares: where things are, how big and how often, read from the
+/// environment `make bench` passes on.
+///
+/// - `BENCH_SIZE`: the large inputs (default `100M`; `1G` for the memory and resume
+///   conditions). Units K, M, G are powers of ten.
+/// - `BENCH_RUNS`: runs of each repeated scenario (default 3; medians).
+/// - `BENCH_DIR`: work directory (default /tmp/sigport-bench); generated inputs are kept there
+///   and reused by later runs.
+/// - `SIGPORT_BIN`, `BENCH_PYTHON`: the sigport binary and the Python with pyclarify and pandas.
+struct Bench {
+    let root: String
+    let binary: String
+    let work: String
+    let sizeText: String
+    let size: Int
+    let runs: Int
+    let python: String
+    let miller: String?
+    /// Given to every child: sigport's pace files go to the work directory, not the user's home.
+    let environment: [String: String]
+
+    init(environment variables: [String: String] = ProcessInfo.processInfo.environment) throws {
+        root = FileManager.default.currentDirectoryPath
+        binary = variables["SIGPORT_BIN"] ?? root + "/.build/release/sigport"
+        work = variables["BENCH_DIR"] ?? "/tmp/sigport-bench"
+        sizeText = variables["BENCH_SIZE"] ?? "100M"
+        guard let size = Self.parseSize(sizeText) else { throw BenchError("BENCH_SIZE=\(sizeText): use a byte count with K, M or G, e.g. 100M or 1G") }
+        self.size = size
+        runs = max(1, Int(variables["BENCH_RUNS"] ?? "3") ?? 3)
+        python = variables["BENCH_PYTHON"] ?? root + "/.venv/bin/python"
+        miller = ChildProcess.which("mlr")
+        environment = ["XDG_STATE_HOME": work + "/state"]
+        guard access(binary, X_OK) == 0 else { throw BenchError("no sigport binary at \(binary): swift build -c release --product sigport") }
+        for folder in ["logs", "state"] {
+            try FileManager.default.createDirectory(atPath: work + "/" + folder, withIntermediateDirectories: true)
+        }
+    }
+
+    /// `100M` → 100,000,000.
+    static func parseSize(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1000, "M": 1_000_000, "G": 1_000_000_000]
+        if let unit = text.last.flatMap({ units[$0] }) { return Int(text.dropLast()).map { $0 * unit } }
+        return Int(text)
+    }
+
+    /// A sigport command, its output and errors logged to `logs/<log>.log` (what to read when a
+    /// scenario fails).
+    func sigport(_ arguments: [String], log: String) -> ChildProcess {
+        ChildProcess(executable: binary, arguments: arguments, environment: environment,
+                     stdoutPath: logPath(log), stderrPath: logPath(log))
+    }
+
+    /// `sigport import` of `input` into `emulator`: what every network scenario starts from.
+    func importArguments(_ input: GeneratedInput, into emulator: EmulatorProcess, runDirectory: String) -> [String] {
+        ["import", "--credentials", emulator.credentialsPath, "--mapping", input.mappingPath, input.path, "--run-dir", runDirectory]
+    }
+
+    func logPath(_ name: String) -> String { "\(work)/logs/\(name).log" }
+
+    /// A fresh directory under the work directory (a run directory, an emulator's state).
+    func freshDirectory(_ name: String) throws -> String {
+        let path = work + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// An emulator for one scenario, stopped when `body` returns or throws.
+    func withEmulator<T>(_ name: String, flags: [String], _ body: (EmulatorProcess) throws -> T) throws -> T {
+        try EmulatorProcess.with(binary: binary, flags: flags, directory: try freshDirectory(name), environment: environment, body)
+    }
+}
