@@ -5,7 +5,7 @@ SWIFT ?= swift
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup build demo test bench conformance-env clean
+.PHONY: setup build demo test bench soak conformance-env clean
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,12 @@ bench: setup conformance-env
 	$(SWIFT) build -c release --product sigport
 	$(SWIFT) build -c release --product SigportBench
 	BENCH_PYTHON=$(abspath $(PYTHON)) .build/release/SigportBench
+
+# The long part of the reliability suite: 20 seeded SIGKILLs of an import and of an export, migrate
+# and export under 5% and 30% faults, and the fuzzers for FUZZ_SECONDS per target (docs/reliability.md).
+FUZZ_SECONDS ?= 120
+soak: setup conformance-env
+	SIGPORT_SOAK=1 SIGPORT_FUZZ_SECONDS=$(FUZZ_SECONDS) SIGPORT_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --filter "SoakTests|FuzzTests"
 
 clean:
 	rm -rf .build $(VENV)

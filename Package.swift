@@ -95,7 +95,7 @@ let package = Package(
                 "sigport",
             ],
             // Read through #filePath by the snapshot tests, not bundled.
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "FuzzCorpus"]
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -70,8 +70,14 @@ extension Mapping {
             let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
             return MappingError(file: file, line: context.mark.line, key: "(syntax)",
                                 message: "is not valid YAML: the key \(keys) appears twice in one mapping")
+        case .reader(let problem, let offset, let value, let yaml):
+            // The reader reports a byte offset: its line is one more than the line ends before it.
+            let line = 1 + yaml.utf8.prefix(offset ?? 0).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            return MappingError(file: file, line: line, key: "(syntax)",
+                                message: "is not valid YAML: \(problem)" + (value >= 0 ? " (character code \(value))" : ""))
         default:
-            return MappingError(file: file, line: 0, key: "(syntax)", message: "is not valid YAML: \(error)")
+            // No position in the error (the file is not text at all): the whole file is at fault.
+            return MappingError(file: file, line: 1, key: "(syntax)", message: "is not valid YAML: \(error)")
         }
     }
 }
