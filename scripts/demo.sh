@@ -34,6 +34,17 @@ echo
 echo "== sigport import: wearables' nested JSONL into the ox API (sensors, beacons, events)"
 "$bin" import --credentials "$work/credentials.json" --mapping Mappings/wearables-ox.yaml samples/wearables/ --run-dir "$work/run-ox"
 echo
+org=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ox"]["orgs"][0]["org"])' "$work/credentials.json")
+echo "== sigport export ox: the org's heart-rate events, one row per reading, in Oslo time (read through the import's ledger)"
+"$bin" export ox --credentials "$work/credentials.json" --org "$org" --events-from "$work/run-ox" --event-type heart_rate \
+  --time-zone Europe/Oslo --out "$work/heart-rate.csv" --run-dir "$work/export-ox" --summary --gap 10m
+head -n 3 "$work/heart-rate.csv"
+echo
+echo "== sigport export integration: the gateways' first day as SQLite files per 6 hours, with a manifest"
+"$bin" export integration --credentials "$work/credentials.json" --from 2024-03-01 --to 2024-03-02 --window 6h \
+  --format sqlite --out "$work/gateway-day" --publish
+ls "$work/gateway-day"
+echo
 echo "== sigport status: the checkpoint of the first import"
 "$bin" status "$work/run"
 echo
