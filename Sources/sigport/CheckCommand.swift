@@ -17,7 +17,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var target: TargetOptions
 
     func run() async throws {
-        try await target.withTransport { try await run(transport: $0) }
+        do { try await target.withTransport { try await run(transport: $0) } } catch { throw CommandFailure.exit(error) }
     }
 
     private func run(transport: HTTPTransport) async throws {

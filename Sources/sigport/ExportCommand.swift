@@ -18,7 +18,7 @@ struct ExportFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file, - for standard output, or a directory with --window.", valueName: "path"))
     var out: String
 
-    @Option(help: ArgumentHelp("Split into one file per calendar window (6h, 1d, 1w, 1mo) plus manifest.json; resumes window by window.", valueName: "size"))
+    @Option(help: ArgumentHelp("Split into one file per calendar window (1h…24h dividing a day, Nd, Nw, Nmo) plus manifest.json; resumes window by window.", valueName: "size"))
     var window: String?
 
     @Option(help: ArgumentHelp("Start, inclusive: RFC 3339, or a local date/date-time in --time-zone.", valueName: "time"))
@@ -41,7 +41,7 @@ struct ExportFileOptions: ParsableArguments {
 
     func validate() throws {
         guard let zone = TimeZone(identifier: timeZone) else { throw ValidationError("--time-zone \(timeZone) is not an IANA zone such as Europe/Oslo.") }
-        if let window, ExportWindowSize(window) == nil { throw ValidationError("--window takes a size such as 6h, 1d, 1w or 1mo.") }
+        if let window, ExportWindowSize(window) == nil { throw ValidationError("--window takes a size such as 6h (hours dividing 24), 1d, 1w or 1mo.") }
         if out == "-" && window != nil { throw ValidationError("--window writes a directory of files: give --out a directory.") }
         if out == "-" && format == .sqlite { throw ValidationError("An SQLite export cannot go to standard output: give --out a file.") }
         for (flag, text) in [("--from", from), ("--to", to)] {
@@ -52,14 +52,17 @@ struct ExportFileOptions: ParsableArguments {
         if let a = from.flatMap({ ExportTimeArgument.microseconds($0, zone: zone) }), let b = to.flatMap({ ExportTimeArgument.microseconds($0, zone: zone) }), a >= b {
             throw ValidationError("--from must be before --to.")
         }
-        if let gap, Self.microseconds(gap) == nil { throw ValidationError("--gap takes a duration such as 90s, 10m, 2h, 1d or PT10M.") }
+        if let gap, Self.microseconds(gap) == nil { throw ValidationError("--gap takes a duration up to 100 years, such as 90s, 10m, 2h, 1d or PT10M.") }
         guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
     }
 
     static func microseconds(_ duration: String) -> Int64? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        if let unit = duration.last, let scale = units[unit], let n = Double(duration.dropLast()), n > 0 { return Int64(n * scale * 1_000_000) }
-        return RFC3339Duration.seconds(duration).flatMap { $0 > 0 ? Int64($0 * 1_000_000) : nil }
+        let seconds = duration.last.flatMap { units[$0] }.flatMap { scale in Double(duration.dropLast()).map { $0 * scale } }
+            ?? RFC3339Duration.seconds(duration)
+        // Up to 100 years: longer is no gap threshold, and would not fit in µs.
+        guard let seconds, seconds > 0, seconds <= 3.2e9 else { return nil }
+        return Int64(seconds * 1_000_000)
     }
 
     var options: ExportOptions {

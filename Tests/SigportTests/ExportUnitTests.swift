@@ -40,7 +40,8 @@ import Testing
     @Test("window sizes parse and print back")
     func windowSizes() {
         for text in ["6h", "1d", "7d", "2w", "1mo"] { #expect(ExportWindowSize(text)?.description == text) }
-        for text in ["", "d", "0d", "1y", "-1d", "1.5h"] { #expect(ExportWindowSize(text) == nil) }
+        for text in ["", "d", "0d", "1y", "-1d", "1.5h", "5h", "48h"] { #expect(ExportWindowSize(text) == nil) }
+        #expect(ExportWindowSize.days(1).windows(from: 5, to: 5, zone: Self.oslo).isEmpty, "an empty range has no window")
     }
 
     @Test("day windows follow local midnight, clipped to [from, to); a DST day has 23 hours")

@@ -106,6 +106,54 @@ struct SoakTests {
         }
     }
 
+    @Test("migrate ox --move: SIGKILL at 20 seeded random moments, each resumed; everything in B under the same ids")
+    func migrateMoveKills() async throws {
+        try await MigrateTests.withImport(.init(requestInterval: .milliseconds(40))) { s in
+            let a = MigrateTests.org(s.a, in: try await s.store())
+            let small = ["--move", "--max-request-bytes", "4096"]
+            let base = await MigrateTests.count(s.emulator, "ox:PUT /event")
+            var random = Seeded(state: 3)
+            for _ in 0..<Self.kills {
+                let delay = Duration.milliseconds(Int.random(in: 0...400, using: &random))
+                try await MigrateTests.runKilled(s.arguments(rate: 20, small), after: delay, expectRunning: false) {
+                    await MigrateTests.count(s.emulator, "ox:PUT /event") > base
+                }
+            }
+            let resume = try await s.migrate(rate: 20, small)
+            #expect(resume.status == 0, "\(resume.output)")
+            let after = try await s.store()
+            let b = MigrateTests.org(s.b, in: after), emptied = MigrateTests.org(s.a, in: after)
+            #expect(b.events == a.events && b.sensors == a.sensors && b.beacons == a.beacons, "everything moved, ids kept")
+            #expect(emptied.events.isEmpty && emptied.sensors.isEmpty && emptied.beacons.isEmpty)
+        }
+    }
+
+    /// Each kill can land while a create is in flight; resumed with `--in-doubt resend`, such a
+    /// request is sent again. So B holds every event, its extras are exactly the events the
+    /// ledger does not list, and they come from at most one request per kill.
+    @Test("migrate ox copy: SIGKILL at 20 seeded random moments, each resumed with --in-doubt resend; extras only from in-doubt requests")
+    func migrateCopyKills() async throws {
+        try await MigrateTests.withImport(.init(requestInterval: .milliseconds(40))) { s in
+            let small = ["--max-request-bytes", "8192", "--in-doubt", "resend"]
+            let base = await MigrateTests.count(s.emulator, "ox:POST /event")
+            var random = Seeded(state: 4)
+            for _ in 0..<Self.kills {
+                let delay = Duration.milliseconds(Int.random(in: 0...300, using: &random))
+                try await MigrateTests.runKilled(s.arguments(rate: 20, small), after: delay, expectRunning: false) {
+                    await MigrateTests.count(s.emulator, "ox:POST /event") > base
+                }
+            }
+            let resume = try await s.migrate(rate: 20, small)
+            #expect(resume.status == 0, "\(resume.output)")
+            let after = try await s.store()
+            let b = MigrateTests.org(s.b, in: after)
+            let extra = try await MigrateTests.checkCopy(s, after)
+            #expect(MigrateTests.excess(s.expected, over: b.counts) == 0, "every input event is in B")
+            #expect(MigrateTests.excess(b.counts, over: s.expected) == extra.count, "B's extras are the events the ledger does not list")
+            #expect(Set(extra.keys.map { after[$0]!.createdAt }).count <= Self.kills, "extras come from at most one request per kill")
+        }
+    }
+
     /// 503 and 429 are refusals before any work, so ox creates are resent and the result is
     /// exact; a 500 or a cut connection leaves a create in doubt, which OxKillTests and
     /// MigrateTests cover with kills in flight (the same loss of an answer).

@@ -51,7 +51,8 @@ final class ExportOutput {
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         if let path {
             isOpen = false
-            guard fsync(fd) == 0, close(fd) == 0 else { throw Self.failure("write", path + ".partial") }
+            let synced = fsync(fd) == 0
+            guard close(fd) == 0, synced else { throw Self.failure("write", path + ".partial") }
             guard rename(path + ".partial", path) == 0 else { throw Self.failure("rename into place", path) }
         }
         return (bytes, digest)

@@ -105,6 +105,10 @@ struct ExportStaging: Sendable {
         try write { try ExportMetaRecord(key: key, value: value).save($0) }
     }
 
+    func clearCandidates() throws {
+        try write { db in try db.execute(sql: "DELETE FROM candidate") }
+    }
+
     /// Adds candidates after those listed (an id listed twice is read once).
     func addCandidates(_ ids: [String]) throws {
         try write { db in

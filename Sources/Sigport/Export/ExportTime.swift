@@ -77,7 +77,10 @@ public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
         let digits = text.prefix { $0.isNumber }
         guard let n = Int(digits), n > 0, n <= 10_000 else { return nil }
         switch text.dropFirst(digits.count) {
-        case "h": self = .hours(n)
+        case "h":
+            // Hours split each local day: a size must divide 24 (1, 2, 3, 4, 6, 8, 12, 24).
+            guard 24 % n == 0 else { return nil }
+            self = .hours(n)
         case "d": self = .days(n)
         case "w": self = .weeks(n)
         case "mo": self = .months(n)
@@ -97,6 +100,7 @@ public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
     /// The windows covering [from, to), the first and last clipped to it, each named by the
     /// start of its whole period in `zone`: `2024-03-01`, `2024-03`, `2024-03-01T06Z`.
     public func windows(from: Int64, to: Int64, zone: TimeZone) -> [ExportWindow] {
+        guard from < to else { return [] }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         calendar.firstWeekday = 2

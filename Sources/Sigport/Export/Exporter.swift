@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// Where an export reads from: the ox API (events through sigport's ledgers) or the integration
 /// API (signals and their data frames). Used by one task.
@@ -130,7 +131,9 @@ public final class Exporter {
 
     private func writeWindows(_ windows: [ExportWindow], _ series: [ExportSeries], _ totals: inout [SeriesStats], _ report: inout ExportReport) async throws {
         let directory = URL(fileURLWithPath: options.out)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw Self.outputFailure(directory.path, error)
+        }
         let manifestURL = directory.appendingPathComponent("manifest.json")
         var manifest = ExportManifest(parameters: parameters, windows: windows.count, complete: false, files: [])
         if let data = try? Data(contentsOf: manifestURL) {
@@ -175,11 +178,26 @@ public final class Exporter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let partial = url.appendingPathExtension("partial")
-        try encoder.encode(manifest).write(to: partial)
+        do { try encoder.encode(manifest).write(to: partial) } catch { throw Self.outputFailure(partial.path, error) }
         guard rename(partial.path, url.path) == 0 else { throw ExportOutput.failure("rename into place", url.path) }
     }
 
+    /// An output that cannot be written (an SQLite or scratch file, the directory, the manifest):
+    /// the same kind of error as a file sink's, exit 4.
+    static func outputFailure(_ path: String, _ error: any Error) -> SigportError {
+        SigportError(.invalidArgument, "Could not write \(path).",
+                     hint: "Check that the directory exists, is writable and has space; the export resumes where it stopped.", cause: error)
+    }
+
     private func writeFile(_ window: ExportWindow, path: String?, _ series: [ExportSeries], _ report: inout ExportReport) async throws -> ExportManifest.File {
+        do {
+            return try await writeFileUnguarded(window, path: path, series, &report)
+        } catch let error as DatabaseError {
+            throw Self.outputFailure(path ?? "a scratch file", error)
+        }
+    }
+
+    private func writeFileUnguarded(_ window: ExportWindow, path: String?, _ series: [ExportSeries], _ report: inout ExportReport) async throws -> ExportManifest.File {
         let time = ExportTimeFormatter(zone: options.zone)
         let sink: any ExportSink
         switch options.format {
@@ -215,6 +233,6 @@ public final class Exporter {
             from: formatter.string(window.from), to: formatter.string(window.to), rows: rows,
             firstTimestamp: first.map { formatter.string($0) }, lastTimestamp: last.map { formatter.string($0) },
             bytes: bytes, sha256: sha256,
-            series: Dictionary(uniqueKeysWithValues: zip(series, stats).filter { $1.count > 0 }.map { ($0.key, $1) }))
+            series: Dictionary(zip(series, stats).filter { $1.count > 0 }.map { ($0.key, $1) }, uniquingKeysWith: { a, _ in a }))
     }
 }

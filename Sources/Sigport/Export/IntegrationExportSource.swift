@@ -99,6 +99,9 @@ public final class IntegrationExportSource: ExportSource {
             signals += page.data
             if page.data.isEmpty || signals.count >= page.meta.total { break }
         }
+        // A signal created while the pages are read can shift one into the next page: keep each once.
+        var seen = Set<String>()
+        signals = signals.filter { seen.insert($0.id).inserted }
         signals.sort { ($0.attributes.input ?? $0.id) < ($1.attributes.input ?? $1.id) }
         var items = Dictionary(uniqueKeysWithValues: signals.compactMap { s in s.relationships?.item?.data.map { (s.id, $0.id) } })
         let unpublished = signals.filter { items[$0.id] == nil }
@@ -121,7 +124,7 @@ public final class IntegrationExportSource: ExportSource {
         let series = signals.map { signal in
             let a = signal.attributes
             return ExportSeries(key: a.input ?? signal.id, fields: [client.credentials.integration, a.input, a.name, signal.id, items[signal.id]],
-                                gap: a.gapDetection.flatMap(RFC3339Duration.seconds).map { Int64($0 * 1_000_000) })
+                                gap: a.gapDetection.flatMap(RFC3339Duration.seconds).flatMap { $0 > 0 && $0 <= 3.2e9 ? Int64($0 * 1_000_000) : nil })
         }
         if signals.isEmpty { notes.append("no signal matches the selection") }
         return ExportSelection(series: series, range: nil, notes: notes)

@@ -53,14 +53,17 @@ public final class OxExportSource: ExportSource {
         described["from"] = selection.from.map(String.init) ?? ""
         described["to"] = selection.to.map(String.init) ?? ""
         let fingerprint = described.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-        if let staged = try staging.meta("selection") {
-            guard staged == fingerprint else {
-                throw SigportError(.invalidArgument, "The run directory holds the staging of an export with another selection.",
-                                   hint: "Give this export its own --run-dir (or remove export.sqlite from this one).")
-            }
-        } else {
-            try listCandidates()
+        if let staged = try staging.meta("selection"), staged != fingerprint {
+            throw SigportError(.invalidArgument, "The run directory holds the staging of an export with another selection.",
+                               hint: "Give this export its own --run-dir (or remove export.sqlite from this one).")
+        }
+        // The candidates are listed once per staging store; a listing cut short is done again
+        // from the start (nothing is read before it is complete).
+        if try staging.meta("listed") == nil {
             try staging.setMeta("selection", fingerprint)
+            try staging.clearCandidates()
+            try listCandidates()
+            try staging.setMeta("listed", "yes")
         }
         try await fetchEvents()
         try await fetchEntities("sensor")
@@ -108,6 +111,7 @@ public final class OxExportSource: ExportSource {
         if !selection.sensors.isEmpty, !sensor.map(selection.sensors.contains).isTrue { return false }
         if !selection.beacons.isEmpty, !beacon.map(selection.beacons.contains).isTrue { return false }
         if !selection.eventTypes.isEmpty, !selection.eventTypes.contains(type) { return false }
+        guard Self.representable.contains(timeMs) else { return false }
         if let from = selection.from, timeMs * 1000 < from { return false }
         if let to = selection.to, timeMs * 1000 >= to { return false }
         return true
@@ -124,7 +128,8 @@ public final class OxExportSource: ExportSource {
                     guard let event = Self.event(id, document) else {
                         throw SigportError(.unexpectedResponse, "Event \(id) came back without a numeric event_timestamp, event_reading or an event_type.")
                     }
-                    if matches(sensor: event.sensor, beacon: event.beacon, type: event.type, timeMs: event.timestampMs) {
+                    if Self.representable.contains(event.timestampMs),
+                       matches(sensor: event.sensor, beacon: event.beacon, type: event.type, timeMs: event.timestampMs) {
                         staged.append(event)
                     } else {
                         filtered.append(id)
@@ -135,6 +140,10 @@ public final class OxExportSource: ExportSource {
             }
         }
     }
+
+    /// Event times sigport can write: years 1–9999, in ms (a time in other units is left out
+    /// as outside the selection rather than overflowing).
+    static let representable: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
 
     static func event(_ id: String, _ document: [String: Any]) -> StagedEventRecord? {
         guard let time = (document["event_timestamp"] as? NSNumber)?.int64Value,
@@ -181,6 +190,10 @@ public final class OxExportSource: ExportSource {
         if let filtered = counts["filtered"], filtered > 0 { notes.append("\(filtered) events read were outside the selection (changed since the ledger was written)") }
         let unknown = entities.filter { !$0.found }.count
         if unknown > 0 { notes.append("\(unknown) sensors or beacons the events name were not found; their fields are empty") }
+        // Keys must be unique (a wide file's columns, the summary's lines): free-text sensor ids
+        // and types can still collide ("a" + "b/c" and "a/b" + "c"); the sensor's entity id parts them.
+        let keyCounts = Dictionary(series.map { ($0.key, 1) }, uniquingKeysWith: +)
+        for i in series.indices where keyCounts[series[i].key, default: 0] > 1 { series[i].key += "#" + (series[i].fields[4] ?? "none") }
         return ExportSelection(series: series, range: range.map { ($0.0 * 1000, ($0.1 + 1) * 1000) }, notes: notes)
     }
 

@@ -122,10 +122,7 @@ enum NumberText {
     /// `42`, `1.5`, `1e-07`: whole numbers below 2^53 (every integer a JSON number holds
     /// exactly, ids included) without a decimal point, the rest as Swift's shortest
     /// round-tripping form.
-    static func shortest(_ n: Double) -> String {
-        if n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 { return n == 0 ? "0" : String(Int64(n)) }
-        return String(n)
-    }
+    static func shortest(_ n: Double) -> String { JSONText.number(n) }
 }
 
 extension Substring {

@@ -161,8 +161,13 @@ final class OxInventoryReader {
                 if status == 404, !named.isEmpty {
                     pending.removeAll { named.contains($0) }
                 } else if status == 403, dropForbidden {
-                    let foreign = named.isEmpty ? Set(pending) : named
-                    pending.removeAll { foreign.contains($0) }
+                    // Only what the answer names is another org's; a 403 naming nothing is about
+                    // this client (or a proxy), and leaving the whole batch out would lose it silently.
+                    guard !named.isEmpty else {
+                        throw SigportError(.forbidden, "GET /\(kind)/… was refused (403) without naming an id: this client may not read them.",
+                                           hint: "Check the client's org in the credentials file; the export resumes where it stopped.")
+                    }
+                    pending.removeAll { named.contains($0) }
                 } else if status == 403, let other {
                     // Those the 403 names (all, if it names none) belong to the other org now.
                     let foreign = named.isEmpty ? Set(pending) : named

@@ -59,6 +59,13 @@ public struct HTTPTransport: Sendable {
         }
     }
 
+    /// A handshake the certificate check failed, or a certificate for another host name: final,
+    /// unlike other TLS errors (an unclean shutdown is a dropped connection, worth a retry).
+    static func isCertificateRefusal(_ error: any Error) -> Bool {
+        if case .handshakeFailed = error as? NIOSSLError { return true }
+        return (error as? NIOSSLExtraError) == .failedToValidateHostname
+    }
+
     public func send(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
                      what: @autoclosure () -> String) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
@@ -69,7 +76,7 @@ public struct HTTPTransport: Sendable {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: maxResponseBytes)
             return Reply(status: Int(response.status.code), headers: response.headers, body: bytes)
-        } catch let error as NIOSSLError {
+        } catch let error where Self.isCertificateRefusal(error) {
             throw SigportError(.insecureTransport, "The TLS connection for \(what()) failed: the server's certificate was not accepted.",
                                hint: "If the API uses a private CA, pass its PEM file with --ca-file; check the URL's host name.",
                                cause: TransportFailure(error))
