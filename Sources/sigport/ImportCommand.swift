@@ -157,6 +157,7 @@ struct ImportCommand: AsyncParsableCommand {
             ox ? "\(report.events) events created for \(report.sensors) sensors and \(report.beacons) beacons"
                 + "; in doubt: \(report.inDoubtChunks + report.undecidedChunks) requests, \(report.inDoubtEvents + report.undecidedEvents) events"
                 + (report.undecidedChunks > 0 ? " (\(report.undecidedChunks) requests, \(report.undecidedEvents) events undecided)" : "")
+                + (report.resentChunks > 0 ? "; sent again after a lost answer: \(report.resentChunks) requests, \(report.resentEvents) events (each may now exist twice)" : "")
                 + (report.inDoubtEntities > 0 ? "; \(report.inDoubtEntities) sensors/beacons created again after a lost answer (any first copies stay unused)" : "")
                : "\(t.values) values for \(report.signals) signals",
             String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit),

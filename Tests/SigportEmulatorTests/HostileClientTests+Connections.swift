@@ -52,9 +52,11 @@ extension HostileClientTests {
         /// SQLite refuses statements with more than SQLITE_MAX_VARIABLE_NUMBER parameters: 32,766 by
         /// default, 250,000 in Debian's and Ubuntu's builds, 500,000 in macOS's. Ids in a URL stop far
         /// below (the head is limited to 80 KiB), ids in an update body do not.
-        @Test("260,000 ids in one ox update body (past SQLite's parameter limit on Linux): the documented 404 naming every missing id; nothing changes")
+        /// 40,000 ids (past the default limit) in `make test`; 260,000 (past Debian's) in `make
+        /// soak`, where the CPU it takes does not slow the timing-sensitive tests beside it.
+        @Test("more ids in one ox update body than SQLite binds at once: the documented 404 naming every missing id; nothing changes")
         func manyIDsInBody() async throws {
-            let count = 260_000
+            let count = ProcessInfo.processInfo.environment["SIGPORT_SOAK"] == "1" ? 260_000 : 40_000
             try await OxFixture.with { ox in
                 let token = try await ox.token()
                 let sensor = try await ox.createOne(.sensor, token: token, OxSamples.sensor(org: ox.orgID()))
@@ -143,6 +145,9 @@ extension HostileClientTests {
                 var isRaised: Bool { raised.withLock { $0 } }
             }
             let stopped = Flag()
+            // Timed from the end of the body, not from the start: setting the emulator up may
+            // take long on a loaded machine; stopping it is what must not wait for the client.
+            let bodyDone = Mutex<ContinuousClock.Instant?>(nil)
             let run = Task {
                 defer { stopped.raised.withLock { $0 = true } }
                 try await EmulatorHarness.with { h in
@@ -158,10 +163,14 @@ extension HostileClientTests {
                     for await _ in opened { break }
                     try await Task.sleep(for: .milliseconds(200))
                     try await h.insertOne("meanwhile")
+                    bodyDone.withLock { $0 = .now }
                 }
             }
-            let leftBody = ContinuousClock.now
-            while !stopped.isRaised, ContinuousClock.now - leftBody < .seconds(10) { try await Task.sleep(for: .milliseconds(50)) }
+            let started = ContinuousClock.now
+            while !stopped.isRaised, ContinuousClock.now - (bodyDone.withLock { $0 } ?? ContinuousClock.now) < .seconds(10),
+                  ContinuousClock.now - started < .seconds(120) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(stopped.isRaised, "the emulator stopped within 10 s while the stalled connection was open")
             hangUpNow.finish()
             try await run.value

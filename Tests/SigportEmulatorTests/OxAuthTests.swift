@@ -167,10 +167,12 @@ struct OxAuthTests {
 
     @Test("a token from the endpoint stops working when oxTokenLifetime has passed")
     func tokenLifetime() async throws {
-        try await OxFixture.with(.init(requestInterval: .zero, oxTokenLifetime: .seconds(1))) { ox in
+        // `exp` is in whole seconds, so a token lives between lifetime - 1 and lifetime seconds:
+        // 3 s leaves a loaded machine time for the first call.
+        try await OxFixture.with(.init(requestInterval: .zero, oxTokenLifetime: .seconds(3))) { ox in
             let token = try await ox.token()
             expectOxEnvelope(try await ox.call(.GET, "", token: token), code: 200)
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(3500))
             try await expectRefused(ox, token: token)
             expectOxEnvelope(try await ox.call(.GET, "", token: try await ox.token()), code: 200)
         }

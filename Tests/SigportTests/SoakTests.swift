@@ -154,6 +154,34 @@ struct SoakTests {
         }
     }
 
+    /// A 500 or a connection cut after the commit leaves an ox create in doubt. With `--in-doubt
+    /// resend` the run sends it again: every event then exists, and the duplicates are bounded
+    /// by what the report says was in doubt — the report is exact in that sense.
+    @Test("ox import under 5% and 30% faults (500, cut after commit) with --in-doubt resend: every event exists, extras ≤ reported as resent",
+          arguments: [0.05, 0.3])
+    func oxImportDoubtfulFaults(rate: Double) async throws {
+        let faults = FaultConfiguration(rate: rate, kinds: [.error500, .cutAfterCommit], seed: 13)
+        try await withEmulator(.init(requestInterval: .milliseconds(50), faults: faults)) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let (run, report) = try await OxKillTests.run(dir, ["--in-doubt", "resend"])
+                #expect(run.status == 0, "\(run.output)")
+                let summary = try #require(report, "\(run.output)")
+                let expected = try OxImportTests.expected()
+                let stored = try await OxImportTests.stored(emulator)
+                let events = Array(stored.events.values)
+                #expect(OxKillTests.minus(expected, events).isEmpty, "every input event exists at least once")
+                #expect(OxKillTests.minus(events, expected).count <= summary.resentEvents,
+                        "extras within the \(summary.resentEvents) events reported as sent again after a lost answer")
+                #expect(stored.sensors + stored.beacons <= Set(expected.map(\.sensor)).count + Set(expected.map(\.beacon)).count + summary.inDoubtEntities)
+                let ledger = try OxKillTests.checkpoint(dir).oxEvents()
+                #expect(ledger.compactMap { stored.events[$0.id] }.sorted() == expected, "the ledger lists each input event once")
+                if rate >= 0.3 { #expect(summary.resentChunks + summary.inDoubtEntities > 0, "faults made something in doubt") }
+                #expect(summary.resentChunks == 0 || run.output.contains("sent again after a lost answer"), "\(run.output)")
+            }
+        }
+    }
+
     /// 503 and 429 are refusals before any work, so ox creates are resent and the result is
     /// exact; a 500 or a cut connection leaves a create in doubt, which OxKillTests and
     /// MigrateTests cover with kills in flight (the same loss of an answer).

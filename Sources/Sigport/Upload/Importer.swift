@@ -38,6 +38,11 @@ public final class Importer {
         /// ox target, this session: sensors and beacons whose create got no answer and were
         /// created again (`--in-doubt resend|skip`); any created the first time stay unused.
         public var inDoubtEntities = 0
+        /// ox target, this session: event creates whose answer was lost and that were sent again
+        /// (`--in-doubt resend`, in this session or left by an earlier one): their events may
+        /// exist twice, so the duplicates of a run are at most `resentEvents`.
+        public var resentChunks = 0
+        public var resentEvents = 0
 
         mutating func add(_ stats: ExchangeStats) {
             requests.add(stats.requests)

@@ -165,6 +165,10 @@ public final class OxImporter {
             if redo != nil, options.inDoubt == .skip {
                 skipped = true
             } else {
+                if let redo {
+                    report.resentChunks += 1
+                    report.resentEvents += redo.events
+                }
                 try await createEntities(kind: "sensor", Set(chunk.events.map(\.sensor)).sorted(), catalog: mapper.sensors)
                 try await createEntities(kind: "beacon", Set(chunk.events.compactMap(\.beacon)).sorted(), catalog: mapper.beacons)
                 var batch = OxEventBatchBuilder(limit: options.maxRequestBytes)
@@ -282,7 +286,12 @@ public final class OxImporter {
                 case (nil, _): return .inDoubt
                 case (_, .stop): throw ImportStop(reason: "in doubt")
                 case (_, .skip): return .inDoubt
-                case (_, .resend): if let chunk { try checkpoint.setChunk(chunk, state: .sent) }
+                case (_, .resend):
+                    if let chunk {
+                        try checkpoint.setChunk(chunk, state: .sent)
+                        report.resentChunks += 1
+                        report.resentEvents += count
+                    }
                 }
             }
             guard attempt < options.maxAttempts else {
