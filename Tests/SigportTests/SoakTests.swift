@@ -106,20 +106,25 @@ struct SoakTests {
         }
     }
 
+    /// Runs `migrate ox` with `extra` and SIGKILLs it `kills` times, each a seeded 0…`upTo` ms
+    /// after `route` has seen a request of this migration, then runs it to the end.
+    static func killedMigration(_ s: MigrateTests.Setup, _ extra: [String], route: String, seed: UInt64, upTo: Int) async throws -> CLITests.Run {
+        let base = await MigrateTests.count(s.emulator, route)
+        var random = Seeded(state: seed)
+        for _ in 0..<kills {
+            let delay = Duration.milliseconds(Int.random(in: 0...upTo, using: &random))
+            try await MigrateTests.runKilled(s.arguments(rate: 20, extra), after: delay, expectRunning: false) {
+                await MigrateTests.count(s.emulator, route) > base
+            }
+        }
+        return try await s.migrate(rate: 20, extra)
+    }
+
     @Test("migrate ox --move: SIGKILL at 20 seeded random moments, each resumed; everything in B under the same ids")
     func migrateMoveKills() async throws {
         try await MigrateTests.withImport(.init(requestInterval: .milliseconds(40))) { s in
             let a = MigrateTests.org(s.a, in: try await s.store())
-            let small = ["--move", "--max-request-bytes", "4096"]
-            let base = await MigrateTests.count(s.emulator, "ox:PUT /event")
-            var random = Seeded(state: 3)
-            for _ in 0..<Self.kills {
-                let delay = Duration.milliseconds(Int.random(in: 0...400, using: &random))
-                try await MigrateTests.runKilled(s.arguments(rate: 20, small), after: delay, expectRunning: false) {
-                    await MigrateTests.count(s.emulator, "ox:PUT /event") > base
-                }
-            }
-            let resume = try await s.migrate(rate: 20, small)
+            let resume = try await Self.killedMigration(s, ["--move", "--max-request-bytes", "4096"], route: "ox:PUT /event", seed: 3, upTo: 400)
             #expect(resume.status == 0, "\(resume.output)")
             let after = try await s.store()
             let b = MigrateTests.org(s.b, in: after), emptied = MigrateTests.org(s.a, in: after)
@@ -134,16 +139,7 @@ struct SoakTests {
     @Test("migrate ox copy: SIGKILL at 20 seeded random moments, each resumed with --in-doubt resend; extras only from in-doubt requests")
     func migrateCopyKills() async throws {
         try await MigrateTests.withImport(.init(requestInterval: .milliseconds(40))) { s in
-            let small = ["--max-request-bytes", "8192", "--in-doubt", "resend"]
-            let base = await MigrateTests.count(s.emulator, "ox:POST /event")
-            var random = Seeded(state: 4)
-            for _ in 0..<Self.kills {
-                let delay = Duration.milliseconds(Int.random(in: 0...300, using: &random))
-                try await MigrateTests.runKilled(s.arguments(rate: 20, small), after: delay, expectRunning: false) {
-                    await MigrateTests.count(s.emulator, "ox:POST /event") > base
-                }
-            }
-            let resume = try await s.migrate(rate: 20, small)
+            let resume = try await Self.killedMigration(s, ["--max-request-bytes", "8192", "--in-doubt", "resend"], route: "ox:POST /event", seed: 4, upTo: 300)
             #expect(resume.status == 0, "\(resume.output)")
             let after = try await s.store()
             let b = MigrateTests.org(s.b, in: after)
