@@ -55,6 +55,7 @@ csj_type fill(const simdjson::dom::element &element, csj_value *out) {
             out->type = CSJ_NUMBER;
             out->is_integer = 1;
             out->fits_int64 = 0;
+            out->uint64 = value;
             out->number = double(value);
             break;
         }
@@ -74,9 +75,10 @@ csj_type fill(const simdjson::dom::element &element, csj_value *out) {
 }
 
 // simdjson 3.0.1 refuses integers beyond the range of uint64 (NUMBER_ERROR), which would reject
-// a whole line for one big id in a field nobody reads. Copies `buf` with ".0" after every
-// integer literal (outside strings) of 20 or more digits, so that simdjson reads it as a double;
-// false if there is none.
+// a whole line for one big id in a field nobody reads. Copies `buf` with every integer literal
+// (outside strings) of 20 or more digits in quotes, so that simdjson reads it as a string and the
+// reader hands out its exact digits (as it does for any integer a double cannot hold); false if
+// there is none.
 bool widen_big_integers(const char *buf, size_t len, std::string &out) {
     auto digit = [&](size_t i) { return i < len && buf[i] >= '0' && buf[i] <= '9'; };
     bool changed = false;
@@ -121,10 +123,13 @@ bool widen_big_integers(const char *buf, size_t len, std::string &out) {
                 if (i < len && (buf[i] == '+' || buf[i] == '-')) { i++; }
                 while (digit(i)) { i++; }
             }
-            out.append(buf + start, i - start);
             if (!is_float && int_digits >= 20) {
-                out.append(".0");
+                out.push_back('"');
+                out.append(buf + start, i - start);
+                out.push_back('"');
                 changed = true;
+            } else {
+                out.append(buf + start, i - start);
             }
             continue;
         }

@@ -159,14 +159,14 @@ struct EdgeValueTests {
                                  "9 ox-reading-integer v", "10 number v", "11 number-finite v"])
         #expect(run.rows.map { $0.events.map(\.reading) } == [[9_200_000_000_000_000_000], [-9_200_000_000_000_000_000], [0], [0]])
         #expect(run.mapper.sensors == [EntityDefinition(fields: ["sensor_id": "S-1", "sensor_type": "glove", "sensor_version": "1"])])
-        // JSON numbers past Int64 (read as Doubles, never as text).
-        let json = ["12345678901234567890", "-9223372036854775808", "99999999999999999999", "9200000000000000000"].enumerated().map { i, v in
+        // JSON integers beyond 2^53 are their exact digits: a reading is exact, a reject shows them.
+        let json = ["12345678901234567890", "-9223372036854775808", "99999999999999999999", "9200000000000000000", "9007199254740993"].enumerated().map { i, v in
             #"{"ts":"2024-03-01T00:0\#(i):00Z","serial":"S-1","v":\#(v)}"#
         }
         let jsonl = try await EdgeRun.run(EdgeMappings.ox("jsonl"), "edge.jsonl", json.joined(separator: "\n"))
         #expect(jsonl.rejected == ["1 ox-reading-range v", "2 ox-reading-range v", "3 ox-reading-range v"])
-        #expect(jsonl.rejects.map(\.value) == ["1.2345678901234567e+19", "-9.223372036854776e+18", "1e+20"])
-        #expect(jsonl.rows.map { $0.events.map(\.reading) } == [[9_200_000_000_000_000_000]])
+        #expect(jsonl.rejects.map(\.value) == ["12345678901234567890", "-9223372036854775808", "99999999999999999999"])
+        #expect(jsonl.rows.map { $0.events.map(\.reading) } == [[9_200_000_000_000_000_000], [9_007_199_254_740_993]])
     }
 
     @Test("ids past Int64 as CSV text are kept exactly, in an ox sensor_id and in a long layout's {id}")
@@ -180,35 +180,25 @@ struct EdgeValueTests {
         #expect(long.mapper.signals.map(\.inputID) == ["plc/99999999999999999999", "plc/-9223372036854775809"])
     }
 
-    /// A JSON number used as text (a template field, a long layout's id) is the Double simdjson
-    /// read, written by `NumberText.shortest`: whole numbers below 2^53 as their digits (16-digit
-    /// ox ids included), anything else in Swift's `description`. Past 2^53 the Double is not the
-    /// number sent (a known issue, below).
+    /// A JSON number used as text (a template field, a long layout's id): whole numbers up to 2^53
+    /// are the Double simdjson read, written as their digits by `NumberText.shortest` (16-digit ox
+    /// ids included); beyond 2^53 the reader hands out the literal's exact digits.
     static let numericIDs: [(literal: String, digits: String)] = [
         ("1234567890123456", "1234567890123456"),          // 16 digits: below 2^53, exact as a Double
-        ("9007199254740993", "9007199254740993"),          // 2^53 + 1: read as 2^53
+        ("9007199254740993", "9007199254740993"),          // 2^53 + 1: a Double would be 2^53
+        ("-9223372036854775808", "-9223372036854775808"),  // Int64.min
         ("12345678901234567890", "12345678901234567890"),  // past Int64
-        ("99999999999999999999", "99999999999999999999"),  // past UInt64: simdjson's retry as a double
+        ("99999999999999999999", "99999999999999999999"),  // past UInt64: simdjson's retry, quoted
     ]
 
-    @Test("a JSONL number as an ox sensor_id or a long layout's id is its own digits, or a typed reject; never another id",
+    @Test("a JSONL number as an ox sensor_id or a long layout's id is its own digits, also beyond 2^53 and past UInt64",
           arguments: numericIDs)
     func numericIDsInTemplates(literal: String, digits: String) async throws {
         let ox = try await EdgeRun.run(EdgeMappings.ox("jsonl"), "edge.jsonl", #"{"ts":"2024-03-01T00:00:00Z","serial":\#(literal),"v":1}"# + "\n")
         let long = try await EdgeRun.run(EdgeMappings.long("jsonl"), "edge.jsonl", #"{"ts":"2024-03-01T00:00:00Z","tag":\#(literal),"v":1}"# + "\n")
         let rendered = ox.mapper.sensors.compactMap { $0.fields["sensor_id"] } + long.mapper.signals.map { String($0.inputID.dropFirst("plc/".count)) }
-        // Below 2^53 the digits are exact; past it a JSON number no longer holds the id (a known
-        // issue: such ids should be quoted in the input, or rejected by a rule of their own).
-        withKnownIssue("a whole JSON number past 2^53 is rendered as the Double it became (1.2345678901234567e+19)") {
-            // A reject must name the line and the field (EdgeRun.run checks the file and the rule).
-            for (run, field) in [(ox, "serial"), (long, "tag")] where !run.rejects.isEmpty {
-                #expect(run.rejects.map { "\($0.line) \($0.column ?? "-")" } == ["1 \(field)"])
-            }
-            #expect(rendered.allSatisfy { $0 == digits }, "rendered \(rendered)")
-        } when: {
-            Double(literal)! >= 9_007_199_254_740_992
-        }
-        #expect(ox.rejects.count + ox.mapper.sensors.count == 1 && long.rejects.count + long.mapper.signals.count == 1, "no crash, one outcome each")
+        #expect(ox.rejects == [] && long.rejects == [])
+        #expect(rendered == [digits, digits], "rendered \(rendered)")
     }
 
     @Test("JSONL numeric ids below 1e15 are written as plain digits in templates")

@@ -35,6 +35,8 @@ typedef struct csj_value {
     /// CSJ_NUMBER: the value as a double (rounded for integers beyond 2^53).
     double number;
     int64_t int64;
+    /// CSJ_NUMBER with is_integer and not fits_int64: the exact value (above INT64_MAX).
+    uint64_t uint64;
     /// CSJ_STRING: the unescaped UTF-8 bytes, in the parser's memory: valid until the next
     /// csj_parse or csj_parser_destroy. May contain NUL bytes.
     const char *string;

@@ -177,25 +177,15 @@ public struct RowMapper {
                 let field = spec.field ?? mapping.long!.valueField
                 let value = context.value(field)
                 if context.isEmpty(value) { continue }
-                let number: Double
-                switch context.number(value) {
-                case .success(let n): number = n
+                let reading: Int64
+                switch Self.oxReading(value, spec.reading, context: context) {
+                case .success(let r): reading = r
                 case .failure(let rule): return reject(rule, field)
                 }
-                guard number.isFinite else { return reject(.finite, field) }
-                let reading: Double
-                switch spec.reading {
-                case .reject:
-                    guard number.rounded() == number else { return reject(.oxReadingInteger, field) }
-                    reading = number
-                case .round: reading = number.rounded()
-                case .scale(let factor): reading = (number * factor).rounded()
-                }
-                guard reading >= -9.2e18, reading <= 9.2e18 else { return reject(.oxReadingRange, field) }
                 guard case .success(let type) = oxRenderer.render(spec.eventType), !type.isEmpty else {
                     return reject(.oxText, oxRenderer.column(of: spec.eventType), "event_type is empty")
                 }
-                mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: Int64(reading)))
+                mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: reading))
             }
         }
         return .mapped(mapped)
@@ -257,6 +247,33 @@ public struct RowMapper {
         catalog.append(definition)
         index[definition] = catalog.count - 1
         return .success(catalog.count - 1)
+    }
+
+    /// An ox reading (an int64 in the API). Whole-number text is taken as it is, because beyond
+    /// 2^53 a Double would round it; anything else goes through the Double and the rounding mode.
+    private static func oxReading(_ value: FieldValue, _ mode: EventSpec.Reading, context: RowContext) -> Result<Int64, RejectRule> {
+        let limit: Double = 9.2e18
+        switch (mode, value) {
+        case (.reject, .text(let text)), (.round, .text(let text)):
+            if let exact = Int64(text) { return Double(exact.magnitude) <= limit ? .success(exact) : .failure(.oxReadingRange) }
+        default: break
+        }
+        let number: Double
+        switch context.number(value) {
+        case .success(let n): number = n
+        case .failure(let rule): return .failure(rule)
+        }
+        guard number.isFinite else { return .failure(.finite) }
+        let reading: Double
+        switch mode {
+        case .reject:
+            guard number.rounded() == number else { return .failure(.oxReadingInteger) }
+            reading = number
+        case .round: reading = number.rounded()
+        case .scale(let factor): reading = (number * factor).rounded()
+        }
+        guard reading >= -limit, reading <= limit else { return .failure(.oxReadingRange) }
+        return .success(Int64(reading))
     }
 
     private func enumKey(_ value: FieldValue, states: [String: Int], context: RowContext) -> Result<Int, RejectRule> {

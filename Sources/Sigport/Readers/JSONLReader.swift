@@ -26,11 +26,13 @@ import Foundation
 /// - a path that leads nowhere (no such key, index out of range, a key on an array, a step
 ///   through a scalar) is `.missing`; JSON `null` is `.null`;
 /// - strings are `.text` (escapes decoded), booleans `.bool`;
-/// - every number is `.number(Double)`: integers beyond 2^53 are rounded to the nearest Double.
-///   simdjson refuses integers beyond UInt64 (`99999999999999999999`); for such a line the shim
-///   retries with those literals read as floating point, so one big id in an unread field does
-///   not reject the line (`raw` stays the line as read). `-0` is simdjson's integer 0 (`.number(0)`,
-///   positive); `-0.0` keeps its sign. Numbers beyond Double's range (`1e400`) are `jsonl-syntax`.
+/// - numbers are `.number(Double)`, except integers a Double cannot hold exactly (beyond ±2^53):
+///   those are `.text` of their exact digits, so an id of 64-bit or more keeps every digit in a
+///   template, epoch nanoseconds keep their precision, and a reading still parses to the nearest
+///   Double. simdjson refuses integers beyond UInt64 (`99999999999999999999`); for such a line the
+///   shim retries with those literals quoted, so one big id does not reject the line (`raw` stays
+///   the line as read). `-0` is simdjson's integer 0 (`.number(0)`, positive); `-0.0` keeps its
+///   sign. Numbers beyond Double's range (`1e400`) are `jsonl-syntax`.
 /// - With duplicate keys, the first one wins.
 ///
 /// Memory: the input is read in `chunkSize` pieces into one buffer that only grows for a line
@@ -300,7 +302,7 @@ final class JSONLReaderState {
             case CSJ_BOOL:
                 values.append(.bool(value.boolean != 0))
             case CSJ_NUMBER:
-                values.append(.number(value.number))
+                values.append(Self.number(value))
             case CSJ_STRING:
                 values.append(.text(String(decoding: UnsafeRawBufferPointer(start: value.string, count: value.length), as: UTF8.self)))
             case CSJ_CONTAINER:
@@ -312,5 +314,13 @@ final class JSONLReaderState {
             }
         }
         return .row(SourceRow(location: location(lineStart), values: values, raw: self.bytes(lineStart, count)))
+    }
+
+    /// A JSON number as a field value: integers beyond ±2^53 as their exact digits (see the type's
+    /// documentation), anything else as the Double simdjson read.
+    static func number(_ value: csj_value) -> FieldValue {
+        guard value.is_integer != 0 else { return .number(value.number) }
+        if value.fits_int64 == 0 { return .text(String(value.uint64)) }
+        return value.int64.magnitude > 1 << 53 ? .text(String(value.int64)) : .number(value.number)
     }
 }
