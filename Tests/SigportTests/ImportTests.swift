@@ -154,4 +154,51 @@ struct ImportTests {
             }
         }
     }
+
+    /// How an input changed between a half-done run and its resume.
+    enum InputChange: String, Sendable { case truncated, rewrittenSameSize }
+
+    @Test("refuses to resume an input that shrank or has other content at the same size, leaving the checkpoint as it was; restored, the run resumes exactly",
+          arguments: [InputChange.truncated, .rewrittenSameSize])
+    func shrunkOrRewrittenInput(change: InputChange) async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(20))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let inputs = dir.appendingPathComponent("gateway")
+                try FileManager.default.copyItem(atPath: Self.samples, toPath: inputs.path)
+                var arguments = Self.importArguments(dir, extra: ["--max-request-bytes", "8192", "--requests-per-second", "25"])
+                arguments[arguments.firstIndex(of: Self.samples)!] = inputs.path
+                #expect(try await CLITests.run(arguments + ["--max-requests", "2"], in: dir).status == 5)
+                let input = inputs.appendingPathComponent("gw-0042_2024-03.csv")
+                let original = try Data(contentsOf: input)
+                let runDirectory = dir.appendingPathComponent("run")
+                let before = try RunDirectoryFaultTests.snapshot(runDirectory)
+                let sent = await RunDirectoryFaultTests.rpcRequests(emulator)
+                let how: String
+                switch change {
+                case .truncated:
+                    try original.prefix(original.count / 2).write(to: input)
+                    how = "shrank from \(original.count) to \(original.count / 2) bytes"
+                case .rewrittenSameSize:
+                    // One digit of a reading past the rows already sent, changed in place.
+                    var changed = original
+                    let at = changed.lastIndex { (UInt8(ascii: "0")...UInt8(ascii: "8")).contains($0) }!
+                    changed[at] += 1
+                    try changed.write(to: input)
+                    how = "has other content"
+                }
+                let refused = try await CLITests.run(arguments, in: dir)
+                #expect(refused.status == 4, "\(refused.output)")
+                #expect(refused.output.contains("gw-0042_2024-03.csv \(how) since this run started."), "\(refused.output)")
+                #expect(refused.output.contains("Restore the file to resume, or load the new content as a new run with another --run-dir"))
+                #expect(try RunDirectoryFaultTests.snapshot(runDirectory) == before, "the checkpoint is as it was")
+                #expect(await RunDirectoryFaultTests.rpcRequests(emulator) == sent, "nothing is sent")
+                try original.write(to: input)
+                let resumed = try await CLITests.run(arguments, in: dir)
+                #expect(resumed.status == 1, "the sample's one bad row: \(resumed.output)")
+                #expect(resumed.output.contains("rows read 2880 = sent 2879 + rejected 1 + filtered 0"), "\(resumed.output)")
+                #expect(try await Self.stored(emulator) == (try Self.expected()))
+            }
+        }
+    }
 }

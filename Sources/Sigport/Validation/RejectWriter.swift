@@ -40,12 +40,25 @@ public final class RejectWriter {
                         rule: rejection.rule, message: rejection.message, raw: String(decoding: rejection.raw, as: UTF8.self))
         var data = try encoder.encode(line)
         data.append(0x0A)
-        try handle(for: logURL, key: "").write(contentsOf: data)
-        let key = "file:" + input.path
-        let isNew = files[key] == nil
-        let rejectFile = try files[key] ?? handle(for: directory.appendingPathComponent("rejects").appendingPathComponent(uniqueName(for: input)), key: key)
-        if isNew, let header { try rejectFile.write(contentsOf: header + [0x0A]) }
-        try rejectFile.write(contentsOf: rejection.raw + [0x0A])
+        do {
+            try handle(for: logURL, key: "").write(contentsOf: data)
+            let key = "file:" + input.path
+            let isNew = files[key] == nil
+            let rejectFile = try files[key] ?? handle(for: directory.appendingPathComponent("rejects").appendingPathComponent(uniqueName(for: input)), key: key)
+            if isNew, let header { try rejectFile.write(contentsOf: header + [0x0A]) }
+            try rejectFile.write(contentsOf: rejection.raw + [0x0A])
+        } catch let error as SigportError {
+            throw error
+        } catch {
+            throw Self.unwritable(directory, cause: error)
+        }
+    }
+
+    /// A reject file that cannot be created or written is the run directory's problem (exit 7),
+    /// as for its checkpoint. An import keeps its rejects in the checkpoint, so its rerun writes them.
+    static func unwritable(_ url: URL, cause: (any Error)? = nil) -> SigportError {
+        SigportError(.storage, "\(url.path) cannot be written: the disk is full or the run directory is read-only.",
+                     hint: "Free space or make the run directory writable, then run the same command again.", cause: cause)
     }
 
     /// `x.csv`, then `x-2.csv`, `x-3.csv` for further inputs called `x.csv`.
@@ -68,9 +81,7 @@ public final class RejectWriter {
         if let existing = files[key] { return existing }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: url.path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw SigportError(.invalidArgument, "Cannot write \(url.path).", hint: "Check that the run directory is writable.")
-        }
+        guard let handle = FileHandle(forWritingAtPath: url.path) else { throw Self.unwritable(url) }
         if key.isEmpty { log = handle } else { files[key] = handle }
         return handle
     }
