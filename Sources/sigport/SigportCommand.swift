@@ -1,4 +1,5 @@
 import ArgumentParser
+import Sigport
 
 @main
 struct SigportCommand: AsyncParsableCommand {
@@ -11,4 +12,20 @@ struct SigportCommand: AsyncParsableCommand {
         `sigport emulator --port 0 --bootstrap creds.json`.
         """,
         subcommands: [ImportCommand.self, MigrateCommand.self, ExportCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
+
+    /// The argument parser's own entry point, after the allocator policy that keeps peak memory
+    /// bounded (`MemoryPolicy`).
+    static func main() async {
+        MemoryPolicy.apply()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

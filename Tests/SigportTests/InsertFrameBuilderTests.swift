@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import Sigport
 
@@ -53,6 +54,28 @@ struct InsertFrameBuilderTests {
                 let micros = try parser.microseconds(.text(text)).get()
                 #expect(column[i] == byTime[micros], "\(id) at \(text)")
             }
+        }
+    }
+
+    @Test("a body read back (to split a refused request) is the same frame: same size, times and values", arguments: [1, 2, 3] as [UInt64])
+    func decoding(seed: UInt64) throws {
+        var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 7, limit: 1 << 30)
+        for (time, values) in Self.rows(seed: seed, count: 200) { _ = builder.add(time: time, values: values) }
+        let decoded = try InsertFrameBuilder(decoding: ByteBuffer(bytes: builder.encode()), limit: 1 << 30)
+        #expect(decoded.bytes == builder.bytes && decoded.times == builder.times && decoded.requestID == 7)
+        #expect(try Self.cells(decoded) == Self.cells(builder))
+    }
+
+    /// A body's values by series and time text (series order in a body carries no meaning).
+    static func cells(_ frame: InsertFrameBuilder) throws -> [String: [String: Double]] {
+        struct Body: Decodable {
+            struct Params: Decodable { let data: Frame }
+            struct Frame: Decodable { let times: [String]; let series: [String: [Double?]] }
+            let params: Params
+        }
+        let data = try JSONDecoder().decode(Body.self, from: Data(frame.encode())).params.data
+        return data.series.mapValues { column in
+            Dictionary(uniqueKeysWithValues: zip(data.times, column).compactMap { time, value in value.map { (time, $0) } })
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SigportContract
 
 /// `sigport migrate ox-to-integration`: a fleet's history off the ox API onto the integration
@@ -62,7 +63,7 @@ public final class OxToIntegration {
         let saved = try checkpoint.signalIDs()
         let definitions = signals.filter { saved[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
         for body in SaveSignalsBodies.make(definitions, integration: integration.credentials.integration, limit: options.maxRequestBytes, firstID: 1) {
-            let result = try await send(rpc, body, method: "integration.saveSignals", stats: &stats)
+            let result = try await send(rpc, ByteBuffer(bytes: body), method: "integration.saveSignals", stats: &stats)
             try checkpoint.saveSignals(definitions.compactMap { definition in
                 result.signalsByInput[definition.inputID].map { SignalIDRecord(inputID: definition.inputID, signalID: $0.id, saveView: SaveSignalsBodies.saveView(definition)) }
             })
@@ -96,13 +97,13 @@ public final class OxToIntegration {
 
     private func flush(_ frame: inout InsertFrameBuilder, _ values: inout [Value], rpc: RPCExchange, stats: inout ExchangeStats) async throws {
         guard !frame.isEmpty else { return }
-        _ = try await send(rpc, frame.encode(), method: "integration.insert", stats: &stats)
+        _ = try await send(rpc, frame.encodedBuffer(), method: "integration.insert", stats: &stats)
         try checkpoint.recordMigrated(kind: "event", pairs: values.map { ($0.event, $0.inputID) }, events: [])
         frame = newFrame()
         values = []
     }
 
-    private func send(_ rpc: RPCExchange, _ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
+    private func send(_ rpc: RPCExchange, _ body: ByteBuffer, method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
         do {
             return try await rpc.exchange(body, method: method, stats: &stats)
         } catch let refusal as ContentRefusal {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SigportContract
 
 /// `sigport import` for the integration API: reads, maps and validates the inputs, packs values
@@ -147,6 +148,7 @@ public final class Importer {
                         for signal in chunk.metadata.definitions { savedSignals[signal.inputID] = signal }
                         let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
                                                                rows: chunk.ledger.firstRow..<(chunk.ledger.firstRow + chunk.ledger.rows), bytes: chunk.frame.bytes)
+                        chunk.seal()
                         let sending = chunk
                         group.addTask { try await sender.deliver(sending, chunkID: chunkID) }
                         inFlight += 1
@@ -245,6 +247,10 @@ struct BuiltChunk: Sendable {
     let sequence: Int
     var ledger: ChunkLedger
     var frame: InsertFrameBuilder
+    /// The encoded frame, once sealed: what a request in flight holds.
+    private(set) var body = ByteBuffer()
+    /// The frame's times, kept when it is sealed (a refused request of one time is split by row).
+    private(set) var times = 0
     var rows: [FrameRowRef] = []
     var metadata = SignalMetadata()
     /// Stop the run after this chunk (the reject limit was passed).
@@ -258,6 +264,15 @@ struct BuiltChunk: Sendable {
 
     /// Requests the chunk takes: its metadata, then its values.
     var requests: Int { metadata.bodies.count + 1 }
+
+    /// Encodes the frame and lets it go: a request in flight holds its body (one copy, reused by
+    /// every attempt) and its row references, not the frame's per-value texts, which take about
+    /// twice the body's size. A refused body is decoded again to be split (rare).
+    mutating func seal() {
+        body = frame.encodedBuffer()
+        times = frame.times.count
+        frame = InsertFrameBuilder(integration: frame.integration, requestID: frame.requestID, limit: frame.limit)
+    }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
     mutating func add(time: Int64, values: [(signal: Int, value: Double)], ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {

@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import SigportContract
 
 /// Builds one `integration.insert` request body, knowing its exact size in bytes as rows are
@@ -138,6 +140,28 @@ struct InsertFrameBuilder: Sendable {
         return true
     }
 
+    /// The frame a body of this builder's encodes, read back (a request the server refused, to
+    /// be split): a request in flight keeps its body, not its frame.
+    init(decoding body: ByteBuffer, limit: Int) throws {
+        // JSONDecoder, not JSONSerialization: the latter rounds some decimals wrongly on Linux.
+        struct Body: Decodable {
+            struct Params: Decodable { let integration: String; let data: Frame }
+            struct Frame: Decodable { let times: [String]; let series: [String: [Double?]] }
+            let id: String
+            let params: Params
+        }
+        struct Unreadable: Error {}
+        let request = try JSONDecoder().decode(Body.self, from: Data(body.readableBytesView))
+        self.init(integration: request.params.integration, requestID: Int(request.id) ?? 1, limit: limit)
+        let parser = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+        let series = request.params.data.series.sorted { $0.key < $1.key }
+        for (at, text) in request.params.data.times.enumerated() {
+            guard case .success(let time) = parser.microseconds(.text(text)) else { throw Unreadable() }
+            let values = series.compactMap { name, column in (at < column.count ? column[at] : nil).map { (inputID: name, value: $0) } }
+            guard add(time: time, values: values) else { throw Unreadable() }
+        }
+    }
+
     /// The frame of the times at `columns` only (a half of a request the server refused).
     func subframe(times columns: Range<Int>) -> InsertFrameBuilder {
         var part = InsertFrameBuilder(integration: integration, requestID: requestID, limit: limit)
@@ -149,29 +173,36 @@ struct InsertFrameBuilder: Sendable {
         return part
     }
 
-    /// The request body; exactly `bytes` long.
-    func encode() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes)
-        out += Self.prefix(integration: integration, id: requestID).utf8
-        for (i, time) in times.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            JSONText.appendTime(microseconds: time, to: &out)
-            out.append(UInt8(ascii: "\""))
+    /// The request body; exactly `bytes` long. Written straight into the buffer the request
+    /// sends, so a body exists once in memory.
+    func encodedBuffer() -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: bytes)
+        out.writeString(Self.prefix(integration: integration, id: requestID))
+        var time: [UInt8] = []
+        time.reserveCapacity(32)
+        for (i, micros) in times.enumerated() {
+            time.removeAll(keepingCapacity: true)
+            if i > 0 { time.append(UInt8(ascii: ",")) }
+            time.append(UInt8(ascii: "\""))
+            JSONText.appendTime(microseconds: micros, to: &time)
+            time.append(UInt8(ascii: "\""))
+            out.writeBytes(time)
         }
-        out += Self.middle.utf8
+        out.writeString(Self.middle)
         for (s, id) in names.enumerated() {
-            if s > 0 { out.append(UInt8(ascii: ",")) }
-            out += JSONText.string(id).utf8
-            out += ":[".utf8
+            if s > 0 { out.writeInteger(UInt8(ascii: ",")) }
+            out.writeString(JSONText.string(id))
+            out.writeString(":[")
             for (i, value) in series[s].enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += (value ?? "null").utf8
+                if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
+                out.writeString(value ?? "null")
             }
-            out.append(UInt8(ascii: "]"))
+            out.writeInteger(UInt8(ascii: "]"))
         }
-        out += Self.suffix.utf8
+        out.writeString(Self.suffix)
         return out
     }
+
+    /// The body as bytes (tests, and callers that want an array).
+    func encode() -> [UInt8] { Array(encodedBuffer().readableBytesView) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SigportContract
 
 /// What a session's requests did: sent, answered how, retried how often. Each request task keeps
@@ -74,7 +75,7 @@ struct InsertSender: Sendable {
         for body in chunk.metadata.bodies {
             let result: SignalsByInput
             do {
-                result = try await exchange(body, method: "integration.saveSignals", stats: &delivery.stats)
+                result = try await exchange(ByteBuffer(bytes: body), method: "integration.saveSignals", stats: &delivery.stats)
             } catch let refusal as ContentRefusal {
                 throw SigportError(.rejectedByServer, refusal.message, hint: "Fix the signal's metadata in the mapping; the run resumes where it stopped.")
             }
@@ -84,18 +85,17 @@ struct InsertSender: Sendable {
                 delivery.saved.append(record)
             }
         }
-        try await send(chunk.frame, rows: chunk.rows, into: &delivery)
+        try await send(chunk.body, times: chunk.times, rows: chunk.rows, into: &delivery)
         return delivery
     }
 
-    private func send(_ frame: InsertFrameBuilder, rows: [FrameRowRef], into delivery: inout Delivery) async throws {
-        let body = frame.encode()
+    private func send(_ body: ByteBuffer, times timeCount: Int, rows: [FrameRowRef], into delivery: inout Delivery) async throws {
         do {
             let result = try await exchange(body, method: "integration.insert", stats: &delivery.stats)
             for (inputID, summary) in result.signalsByInput { delivery.signalIDs[inputID] = summary.id }
-            onEvent(.sent(method: "integration.insert", bytes: body.count, rows: rows.count))
+            onEvent(.sent(method: "integration.insert", bytes: body.readableBytes, rows: rows.count))
         } catch let refusal as ContentRefusal {
-            guard frame.times.count > 1 else {
+            guard timeCount > 1 else {
                 // One time, maybe several rows (of several inputs, or a long layout): by row.
                 let again = try readAgain(rows)
                 for row in again where row.values.isEmpty {
@@ -104,10 +104,13 @@ struct InsertSender: Sendable {
                 try await bisect(again.filter { !$0.values.isEmpty }[...], into: &delivery, refusal: refusal)
                 return
             }
+            let frame = try InsertFrameBuilder(decoding: body, limit: options.maxRequestBytes)
             let half = frame.times.count / 2
             for part in [0..<half, half..<frame.times.count] {
                 let times = Set(frame.times[part])
-                try await send(frame.subframe(times: part), rows: rows.filter { times.contains($0.time) }, into: &delivery)
+                let subframe = frame.subframe(times: part)
+                try await send(subframe.encodedBuffer(), times: subframe.times.count,
+                               rows: rows.filter { times.contains($0.time) }, into: &delivery)
             }
         }
     }
@@ -125,7 +128,7 @@ struct InsertSender: Sendable {
             var frame = InsertFrameBuilder(integration: client.credentials.integration, requestID: delivery.sequence + 1, limit: options.maxRequestBytes)
             for row in part { _ = frame.add(time: row.ref.time, values: row.values) }
             do {
-                let result = try await exchange(frame.encode(), method: "integration.insert", stats: &delivery.stats)
+                let result = try await exchange(frame.encodedBuffer(), method: "integration.insert", stats: &delivery.stats)
                 for (inputID, summary) in result.signalsByInput { delivery.signalIDs[inputID] = summary.id }
             } catch let again as ContentRefusal {
                 try await bisect(part, into: &delivery, refusal: again)
@@ -165,7 +168,7 @@ struct InsertSender: Sendable {
         onEvent(.refused(rows: 1, message: message))
     }
 
-    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> SignalsByInput {
+    func exchange(_ body: ByteBuffer, method: String, stats: inout ExchangeStats) async throws -> SignalsByInput {
         try await RPCExchange(client: client, checkpoint: checkpoint, maxAttempts: options.maxAttempts, onEvent: onEvent)
             .exchange(body, method: method, stats: &stats)
     }
@@ -182,11 +185,11 @@ struct RPCExchange: Sendable {
     /// 5xx, JSON-RPC -32015/-32603/-32000 and dropped connections (both methods are idempotent,
     /// so a request whose answer was lost is simply sent again). A refusal of the content throws
     /// `ContentRefusal`; any other refusal is final.
-    func exchange(_ body: [UInt8], method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
+    func exchange(_ body: ByteBuffer, method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
         var attempt = 0
         while true {
             attempt += 1
-            stats.requests.add(method, size: body.count)
+            stats.requests.add(method, size: body.readableBytes)
             try checkpoint.noteRequest()
             let reason: String
             do {

@@ -80,7 +80,7 @@ public final class RejectWriter {
         if key.isEmpty, let log { return log }
         if let existing = files[key] { return existing }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: url.path) else { throw Self.unwritable(url) }
         if key.isEmpty { log = handle } else { files[key] = handle }
         return handle

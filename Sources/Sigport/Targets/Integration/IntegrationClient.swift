@@ -55,8 +55,8 @@ public struct IntegrationClient: Sendable {
 
     /// Sends a body built elsewhere (the upload path's byte-exact builders) and reads the answer;
     /// HTTP errors come back as a status, for the caller's retry policy to judge.
-    public func send<R: Decodable & Sendable>(_ body: [UInt8], method: String, as: R.Type) async throws -> Answer<R> {
-        let reply = try await post(ByteBuffer(bytes: body), method: method)
+    public func send<R: Decodable & Sendable>(_ body: ByteBuffer, method: String, as: R.Type) async throws -> Answer<R> {
+        let reply = try await post(body, method: method)
         let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(reply.body.readableBytesView))
         return Answer(status: reply.status, result: envelope?.result, error: envelope?.error,
                       retryAfter: RetryAfter.delay(reply.headers.first(name: "Retry-After")))
