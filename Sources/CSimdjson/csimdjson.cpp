@@ -12,6 +12,10 @@ struct csj_parser {
     bool has_root = false;
     /// A rewritten copy of the line, for the big-integer retry.
     simdjson::padded_string scratch;
+    /// The array csj_array_begin started, and how far csj_array_next has gone.
+    simdjson::dom::array::iterator next;
+    simdjson::dom::array::iterator end;
+    bool iterating = false;
 };
 
 static_assert(CSJ_OK == int(simdjson::SUCCESS), "simdjson error codes moved");
@@ -151,6 +155,7 @@ void csj_parser_destroy(csj_parser *parser) { delete parser; }
 
 int csj_parse(csj_parser *parser, const char *buf, size_t len) {
     parser->has_root = false;
+    parser->iterating = false;
     if (parser->parser.capacity() > kShrinkAbove && len < kShrinkBelow) {
         parser->parser = simdjson::dom::parser();
     }
@@ -187,6 +192,31 @@ csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_val
     auto found = parser->root.at_pointer(std::string_view(pointer, len));
     if (found.error()) { return CSJ_MISSING; }
     return fill(found.value_unsafe(), out);
+}
+
+long csj_array_begin(csj_parser *parser, const char *pointer, size_t len) {
+    parser->iterating = false;
+    if (!parser->has_root) { return -1; }
+    auto found = parser->root.at_pointer(std::string_view(pointer, len));
+    if (found.error()) { return -1; }
+    auto array = found.value_unsafe().get_array();
+    if (array.error()) { return -1; }
+    parser->next = array.value_unsafe().begin();
+    parser->end = array.value_unsafe().end();
+    parser->iterating = true;
+    return long(array.value_unsafe().size());
+}
+
+csj_type csj_array_next(csj_parser *parser, csj_value *out) {
+    *out = csj_value{};
+    if (!parser->iterating || !(parser->next != parser->end)) {
+        parser->iterating = false;
+        out->type = CSJ_MISSING;
+        return CSJ_MISSING;
+    }
+    csj_type type = fill(*parser->next, out);
+    ++parser->next;
+    return type;
 }
 
 const char *csj_error_message(int code) {

@@ -55,8 +55,8 @@ void csj_parser_destroy(csj_parser *parser);
 /// Returns 0 on success, otherwise a simdjson error code (see csj_error_message). The previous
 /// document, and every string pointer into it, is invalid after this call.
 /// simdjson refuses integers beyond uint64 (NUMBER_ERROR); then the line is parsed again from a
-/// copy in which every integer literal of 20+ digits has ".0" appended, so that it reads as a
-/// double (is_integer 0). Other errors, and a retry that fails, return the first error.
+/// copy in which every integer literal of 20+ digits is quoted, so that it reads as a string of
+/// its exact digits. Other errors, and a retry that fails, return the first error.
 int csj_parse(csj_parser *parser, const char *buf, size_t len);
 
 /// The last successfully parsed document's root type (CSJ_CONTAINER for objects and arrays).
@@ -68,6 +68,15 @@ csj_type csj_root_type(csj_parser *parser, int *is_object);
 /// key, index out of range, a key on an array, a step through a scalar, a malformed pointer)
 /// is CSJ_MISSING.
 csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_value *out);
+
+/// Starts going through the array at `pointer[0..<len]` in the last parsed document: returns
+/// its number of elements, or -1 when the pointer does not lead to an array. csj_array_next then
+/// hands out its elements in order (a data frame's thousands of values without a lookup each).
+long csj_array_begin(csj_parser *parser, const char *pointer, size_t len);
+
+/// The next element of the array begun last (CSJ_CONTAINER for a nested object or array);
+/// CSJ_MISSING after the last one, or when no array was begun.
+csj_type csj_array_next(csj_parser *parser, csj_value *out);
 
 /// simdjson's text for an error code; a static string.
 const char *csj_error_message(int code);

@@ -14,12 +14,16 @@ final class LongCSVSink: ExportSink {
     private let schema: ExportSchema
     private let series: [ExportSeries]
     private var time: ExportTimeFormatter
+    /// Per series, its columns' cells as CSV bytes (quoted where needed), made when the series is
+    /// first written: they are the same on each of its rows.
+    private var seriesCells: [[[UInt8]]?]
 
     init(_ output: ExportOutput, schema: ExportSchema, series: [ExportSeries], time: ExportTimeFormatter) throws {
         self.output = output
         self.schema = schema
         self.series = series
         self.time = time
+        seriesCells = Array(repeating: nil, count: series.count)
         for (i, name) in schema.names.enumerated() {
             if i > 0 { output.buffer.append(UInt8(ascii: ",")) }
             Self.appendField(name, to: &output.buffer)
@@ -29,14 +33,19 @@ final class LongCSVSink: ExportSink {
 
     func write(_ record: ExportRecord) throws {
         let series = series[record.series]
+        let cells = seriesCells[record.series] ?? cells(of: record.series)
         var first = true
+        var nextCell = 0
         for (_, column) in schema.columns {
             if !first { output.buffer.append(UInt8(ascii: ",")) }
             first = false
             switch column {
             case .timestamp: time.append(record.time, to: &output.buffer)
             case .value: record.value.append(to: &output.buffer)
-            default: if let text = schema.text(column, record, series) { Self.appendField(text, to: &output.buffer) }
+            case .series:
+                output.buffer.append(contentsOf: cells[nextCell])
+                nextCell += 1
+            case .record: if let text = schema.text(column, record, series) { Self.appendField(text, to: &output.buffer) }
             }
         }
         output.buffer.append(contentsOf: [13, 10])
@@ -44,6 +53,18 @@ final class LongCSVSink: ExportSink {
     }
 
     func finish() throws -> (bytes: Int64, sha256: String) { try output.finish() }
+
+    private func cells(of index: Int) -> [[UInt8]] {
+        let record = ExportRecord(time: 0, series: index, value: .integer(0), fields: [])
+        let cells = schema.columns.compactMap { _, column -> [UInt8]? in
+            guard case .series = column else { return nil }
+            var cell: [UInt8] = []
+            if let text = schema.text(column, record, series[index]) { Self.appendField(text, to: &cell) }
+            return cell
+        }
+        seriesCells[index] = cells
+        return cells
+    }
 
     static func appendField(_ text: String, to out: inout [UInt8]) {
         let utf8 = text.utf8

@@ -9,6 +9,9 @@ public struct ExportTimeFormatter: Sendable {
     let isUTC: Bool
     /// The zone's offset and the span (µs) it holds for: found once per DST period, not per row.
     private var cached: (from: Int64, until: Int64, offset: Int64) = (1, 0, 0)
+    /// The last time written and its text: the readings of one instant (a wide row's signals)
+    /// follow each other in an export, so most rows reuse it.
+    private var last: (micros: Int64, text: [UInt8])?
 
     public init(zone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.zone = zone
@@ -32,6 +35,18 @@ public struct ExportTimeFormatter: Sendable {
     }
 
     mutating func append(_ micros: Int64, to out: inout [UInt8]) {
+        if let last, last.micros == micros {
+            out.append(contentsOf: last.text)
+            return
+        }
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        format(micros, to: &text)
+        out.append(contentsOf: text)
+        last = (micros, text)
+    }
+
+    private mutating func format(_ micros: Int64, to out: inout [UInt8]) {
         let offset = offset(at: micros)
         let local = micros + offset * 1_000_000
         let seconds = Self.floorDivide(local, 1_000_000)

@@ -141,17 +141,9 @@ public final class IntegrationExportSource: ExportSource {
 
     // MARK: Reading data
 
-    private struct FrameAnswer: Decodable {
-        struct Frame: Decodable {
-            let times: [String]
-            let series: [String: [Double?]]
-        }
-        let data: Frame
-    }
-
     func records(in window: ExportWindow, _ emit: (ExportRecord) throws -> Void) async throws {
         let span = IntegrationContract.rawWindowSeconds * 1_000_000
-        let time = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+        let reader = try DataFrameReader()
         var start = window.from
         while start < window.to {
             let end = min(start + span, window.to)
@@ -162,15 +154,11 @@ public final class IntegrationExportSource: ExportSource {
                 // To the microsecond, as the API stores time (the files show milliseconds).
                 let times: [String: Any] = ["$gte": JSONText.time(microseconds: start), "$lt": JSONText.time(microseconds: end)]
                 let data: [String: Any] = ["filter": ["times": times], "rollup": NSNull()]
-                let answer = try await call("clarify.dataFrame", ["query": query, "data": data], as: FrameAnswer.self)
-                let columns = page.map { (series: $0, values: answer.data.series[itemIDs[$0]]) }
-                for (row, text) in answer.data.times.enumerated() {
-                    guard case .success(let micros) = time.microseconds(.text(text)) else {
-                        throw SigportError(.unexpectedResponse, "clarify.dataFrame answered a time sigport cannot read (\(text.prefix(40))).")
-                    }
-                    for column in columns {
-                        guard let values = column.values, row < values.count, let value = values[row] else { continue }
-                        try emit(ExportRecord(time: micros, series: column.series, value: .real(value), fields: []))
+                let frame = try await call("clarify.dataFrame", ["query": query, "data": data]) { try reader.read($0, items: ids) }
+                let columns = zip(page, frame.columns).compactMap { series, values in values.map { (series: series, values: $0) } }
+                for (row, micros) in frame.times.enumerated() {
+                    for column in columns where !column.values[row].isNaN {
+                        try emit(ExportRecord(time: micros, series: column.series, value: .real(column.values[row]), fields: []))
                     }
                 }
             }
@@ -183,6 +171,12 @@ public final class IntegrationExportSource: ExportSource {
     /// One read call until it is answered: retried with backoff on 429, 5xx, JSON-RPC -32015 and
     /// dropped connections (reads are safe to repeat); any other refusal is final.
     private func call<R: Decodable>(_ method: String, _ params: [String: Any], as: R.Type) async throws -> R {
+        try await call(method, params) { body in try? JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(body.readableBytesView)).result }
+    }
+
+    /// The same, with the answer's result read by `result` (nil when the body holds none: its
+    /// error, if any, is then read here).
+    private func call<R>(_ method: String, _ params: [String: Any], result: (ByteBuffer) throws -> R?) async throws -> R {
         let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "method": method, "id": "1", "params": params])
         var attempt = 0
         while true {
@@ -191,8 +185,8 @@ public final class IntegrationExportSource: ExportSource {
             var reason = ""
             do {
                 let reply = try await client.post(ByteBuffer(bytes: body), method: method)
-                let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<R>.self, from: Data(reply.body.readableBytesView))
-                if reply.status == 200, let result = envelope?.result { return result }
+                if reply.status == 200, let result = try result(reply.body) { return result }
+                let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<IgnoredResult>.self, from: Data(reply.body.readableBytesView))
                 if reply.status == 200, let error = envelope?.error, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
                     throw IntegrationClient.rejected(method, error)
                 }
@@ -210,4 +204,9 @@ public final class IntegrationExportSource: ExportSource {
             try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
         }
     }
+}
+
+/// A result left unread: the envelope is decoded only for its error.
+private struct IgnoredResult: Decodable {
+    init(from decoder: any Decoder) throws {}
 }
