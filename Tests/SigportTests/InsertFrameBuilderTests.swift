@@ -79,6 +79,23 @@ struct InsertFrameBuilderTests {
         }
     }
 
+    @Test("ox event batches: entries written in place are valid JSON with exact integers, and a batch never passes its limit")
+    func oxEvents() throws {
+        var integers: [UInt8] = []
+        for n in [Int64.min, -1, 0, 7, Int64.max] { JSONText.appendInteger(n, to: &integers); integers.append(32) }
+        #expect(String(decoding: integers, as: UTF8.self) == "-9223372036854775808 -1 0 7 9223372036854775807 ")
+        var batch = OxEventBatchBuilder(limit: 400)
+        var added = 0
+        while batch.addEvent(org: 1_000_000_000_000_001, sensor: 42, beacon: added % 2 == 0 ? nil : -3, type: "t\"q\n",
+                             reading: Int64.min, timestampMilliseconds: 1_709_251_200_000) { added += 1 }
+        let body = batch.encode()
+        #expect(body.count == batch.bytes && body.count <= 400 && batch.count == added && added > 0)
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]])
+        #expect(events.count == added)
+        #expect(events.first?["event_type"] as? String == "t\"q\n" && events.first?["event_beacon"] == nil && events.last?["event_sensor"] as? Int == 42)
+        #expect(body.starts(with: Array(#"[{"parent_org":1000000000000001,"event_sensor":42,"event_reading":-9223372036854775808,"#.utf8)))
+    }
+
     @Test("requests are packed to the limit and never over it")
     func packing() {
         let limit = 64 * 1024

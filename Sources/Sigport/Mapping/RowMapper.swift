@@ -23,6 +23,14 @@ public struct RowMapper {
     private var sensorIndex: [EntityDefinition: Int] = [:]
     public private(set) var beacons: [EntityDefinition] = []
     private var beaconIndex: [EntityDefinition: Int] = [:]
+    /// Per entity kind (0 sensor, 1 beacon): the positions of the row fields its templates read
+    /// in this file (nil when one is not in the file), and the catalog index each combination of
+    /// their values gave. A row of a known device then names its entity without rendering four
+    /// templates and hashing a field dictionary — a third of a JSONL-to-ox plan's time before.
+    private var entityKeyPositions: [[Int]?] = [nil, nil]
+    private var entityByKey: [[[FieldValue]: Int]] = [[:], [:]]
+    /// Keys this row added, taken out again if the row is rejected.
+    private var newEntityKeys: [(kind: Int, key: [FieldValue])] = []
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -55,6 +63,17 @@ public struct RowMapper {
         keyPositions = hotSignals.map { spec in
             spec.inputIDParts.map { part in if case .field(let name) = part { index[name] } else { nil } }
         }
+        entityByKey = [[:], [:]]
+        entityKeyPositions = [mapping.ox?.sensor, mapping.ox?.beacon].map { templates -> [Int]? in
+            guard let templates else { return nil }
+            var names = Set(templates.values.flatMap(\.fields))
+            if templates.values.contains(where: { $0.parts.contains(.id) }) {
+                guard let idField = mapping.long?.idField else { return nil }
+                names.insert(idField)
+            }
+            let positions = names.sorted().map { index[$0] }
+            return positions.contains(nil) ? nil : positions.compactMap { $0 }
+        }
         let missing = mapping.referencedFields.filter { index[$0] == nil }
         if !missing.isEmpty && mapping.source.format == .csv {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
@@ -77,8 +96,10 @@ public struct RowMapper {
     /// before the rule it broke are taken out of the catalogs again.
     public mutating func map(_ row: SourceRow) -> MapOutcome {
         let marks = (signals: signals.count, sensors: sensors.count, beacons: beacons.count)
+        newEntityKeys.removeAll(keepingCapacity: true)
         let outcome = mapRow(row)
         if case .rejected = outcome {
+            for (kind, key) in newEntityKeys { entityByKey[kind][key] = nil }
             for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
             signals.removeLast(signals.count - marks.signals)
             for sensor in sensors[marks.sensors...] { sensorIndex[sensor] = nil }
@@ -163,12 +184,12 @@ public struct RowMapper {
             let ox = mapping.ox!
             let oxRenderer = renderer
             let sensor: Int, beacon: Int?
-            switch entity(ox.sensor, oxRenderer, catalog: &sensors, index: &sensorIndex) {
+            switch entity(0, ox.sensor, oxRenderer, row: row) {
             case .success(let i): sensor = i
             case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
             }
             if let beaconSpec = ox.beacon {
-                switch entity(beaconSpec, oxRenderer, catalog: &beacons, index: &beaconIndex) {
+                switch entity(1, beaconSpec, oxRenderer, row: row) {
                 case .success(let i): beacon = i
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
@@ -229,8 +250,24 @@ public struct RowMapper {
         }
     }
 
-    private func entity(_ templates: [String: Template], _ renderer: TemplateRenderer,
-                        catalog: inout [EntityDefinition], index: inout [EntityDefinition: Int]) -> Result<Int, TemplateFailure> {
+    /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
+    private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
+        var key: [FieldValue]?
+        if let positions = entityKeyPositions[kind] {
+            key = positions.map { $0 < row.values.count ? row.values[$0] : .missing }
+            if let known = entityByKey[kind][key!] { return .success(known) }
+        }
+        let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
+                              : Self.entity(templates, renderer, catalog: &beacons, index: &beaconIndex)
+        if let key, case .success(let i) = found {
+            entityByKey[kind][key] = i
+            newEntityKeys.append((kind, key))
+        }
+        return found
+    }
+
+    private static func entity(_ templates: [String: Template], _ renderer: TemplateRenderer,
+                               catalog: inout [EntityDefinition], index: inout [EntityDefinition: Int]) -> Result<Int, TemplateFailure> {
         var fields: [String: String] = [:]
         // In the schema's order, so that a row with several empty fields always names the same one.
         for name in OxSpec.sensorFields + OxSpec.beaconFields {

@@ -97,6 +97,8 @@ enum JSONText {
 
     /// A JSON string literal, quotes included (RFC 8259 escapes; non-ASCII kept as UTF-8).
     static func string(_ value: String) -> String {
+        // Most texts (ids, event types, names) need no escape: one scan, one concatenation.
+        if !needsEscape(value) { return "\"" + value + "\"" }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -112,6 +114,39 @@ enum JSONText {
             }
         }
         return out + "\""
+    }
+
+    /// Whether `string` has to escape anything in `value`.
+    static func needsEscape(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { bytes in bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+            ?? value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    }
+
+    /// `string(value)`, appended as bytes.
+    static func appendString(_ value: String, to out: inout [UInt8]) {
+        if needsEscape(value) {
+            out.append(contentsOf: string(value).utf8)
+        } else {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// The decimal digits of `value`, appended as bytes (no allocation).
+    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: buffer[i...])
+        }
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

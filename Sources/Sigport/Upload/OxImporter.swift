@@ -110,7 +110,7 @@ public final class OxImporter {
     /// body can pass the limit; the body itself is built and checked byte by byte when sent.
     private func entrySize(_ event: MappedEvent, time: Int64) -> Int {
         OxEventBatchBuilder.event(org: orgNumber, sensor: Int64.max, beacon: event.beacon == nil ? nil : Int64.max,
-                                  type: event.eventType, reading: event.reading, timestampMilliseconds: Self.milliseconds(time)).utf8.count
+                                  type: event.eventType, reading: event.reading, timestampMilliseconds: Self.milliseconds(time)).count
     }
 
     static func milliseconds(_ microseconds: Int64) -> Int64 {
@@ -177,8 +177,8 @@ public final class OxImporter {
                     let sensor = entityIDs["sensor"]![key(mapper.sensors[event.sensor])]!
                     let beacon = event.beacon.map { entityIDs["beacon"]![key(mapper.beacons[$0])]! }
                     let ms = Self.milliseconds(time)
-                    let added = batch.add(OxEventBatchBuilder.event(org: orgNumber, sensor: Int64(sensor)!, beacon: beacon.map { Int64($0)! },
-                                                                    type: event.eventType, reading: event.reading, timestampMilliseconds: ms))
+                    let added = batch.addEvent(org: orgNumber, sensor: Int64(sensor)!, beacon: beacon.map { Int64($0)! },
+                                               type: event.eventType, reading: event.reading, timestampMilliseconds: ms)
                     precondition(added, "an ox event chunk was sized over the limit")
                     rows.append(OxEventRecord(id: "", org: org, sensor: sensor, beacon: beacon, type: event.eventType, timestampMs: ms, reading: event.reading))
                 }

@@ -53,30 +53,67 @@ enum SaveSignalsBodies {
 /// the limit.
 struct OxEventBatchBuilder {
     let limit: Int
-    private(set) var entries: [String] = []
-    /// `[` + entries joined by `,` + `]`.
-    private(set) var bytes = 2
+    /// `[` and the entries so far, with their commas; `]` is added by `encode`.
+    private var body: [UInt8] = [UInt8(ascii: "[")]
+    private(set) var count = 0
+    /// The body's size when encoded.
+    var bytes: Int { body.count + 1 }
 
-    var isEmpty: Bool { entries.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
     init(limit: Int) { self.limit = limit }
 
-    static func event(org: Int64, sensor: Int64, beacon: Int64?, type: String, reading: Int64, timestampMilliseconds: Int64) -> String {
-        var text = #"{"parent_org":\#(org),"#
-        if let beacon { text += #""event_beacon":\#(beacon),"# }
-        text += #""event_sensor":\#(sensor),"event_reading":\#(reading),"event_type":\#(JSONText.string(type)),"event_timestamp":\#(timestampMilliseconds)}"#
-        return text
+    /// An event's entry, as `addEvent` writes it.
+    static func event(org: Int64, sensor: Int64, beacon: Int64?, type: String, reading: Int64, timestampMilliseconds: Int64) -> [UInt8] {
+        var out: [UInt8] = []
+        appendEvent(org: org, sensor: sensor, beacon: beacon, type: type, reading: reading, timestampMilliseconds: timestampMilliseconds, to: &out)
+        return out
     }
 
-    mutating func add(_ entry: String) -> Bool {
-        let delta = (entries.isEmpty ? 0 : 1) + entry.utf8.count
-        guard bytes + delta <= limit else { return false }
-        bytes += delta
-        entries.append(entry)
+    private static func appendEvent(org: Int64, sensor: Int64, beacon: Int64?, type: String, reading: Int64, timestampMilliseconds: Int64,
+                                    to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"parent_org":"#.utf8)
+        JSONText.appendInteger(org, to: &out)
+        if let beacon {
+            out.append(contentsOf: #","event_beacon":"#.utf8)
+            JSONText.appendInteger(beacon, to: &out)
+        }
+        out.append(contentsOf: #","event_sensor":"#.utf8)
+        JSONText.appendInteger(sensor, to: &out)
+        out.append(contentsOf: #","event_reading":"#.utf8)
+        JSONText.appendInteger(reading, to: &out)
+        out.append(contentsOf: #","event_type":"#.utf8)
+        JSONText.appendString(type, to: &out)
+        out.append(contentsOf: #","event_timestamp":"#.utf8)
+        JSONText.appendInteger(timestampMilliseconds, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Writes an event's entry straight into the body (the hot path of ox imports: no text per
+    /// event); false, with the body unchanged, when it would pass the limit.
+    mutating func addEvent(org: Int64, sensor: Int64, beacon: Int64?, type: String, reading: Int64, timestampMilliseconds: Int64) -> Bool {
+        let mark = body.count
+        if count > 0 { body.append(UInt8(ascii: ",")) }
+        Self.appendEvent(org: org, sensor: sensor, beacon: beacon, type: type, reading: reading, timestampMilliseconds: timestampMilliseconds, to: &body)
+        guard bytes <= limit else {
+            body.removeLast(body.count - mark)
+            return false
+        }
+        count += 1
         return true
     }
 
-    func encode() -> [UInt8] { Array(("[" + entries.joined(separator: ",") + "]").utf8) }
+    /// Adds an entry already written (entities, migrated records) if it fits.
+    mutating func add(_ entry: String) -> Bool {
+        let delta = (isEmpty ? 0 : 1) + entry.utf8.count
+        guard bytes + delta <= limit else { return false }
+        if count > 0 { body.append(UInt8(ascii: ",")) }
+        body.append(contentsOf: entry.utf8)
+        count += 1
+        return true
+    }
+
+    func encode() -> [UInt8] { body + [UInt8(ascii: "]")] }
 }
 
 /// `POST /sensor` and `POST /beacon` create-many bodies, each within the limit.

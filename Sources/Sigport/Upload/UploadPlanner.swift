@@ -31,13 +31,14 @@ public struct UploadPlanner {
             if !frame.add(time: row.time, values: row.values, name: { signals[$0].inputID }) { rowsTooLarge += 1 }
         case .ox:
             for event in row.events {
-                let entry = OxEventBatchBuilder.event(org: Self.placeholderID, sensor: Self.placeholderID,
-                                                      beacon: event.beacon.map { _ in Self.placeholderID }, type: event.eventType,
-                                                      reading: event.reading, timestampMilliseconds: Self.floorMilliseconds(row.time))
-                if events.add(entry) { continue }
+                func add() -> Bool {
+                    events.addEvent(org: Self.placeholderID, sensor: Self.placeholderID, beacon: event.beacon.map { _ in Self.placeholderID },
+                                    type: event.eventType, reading: event.reading, timestampMilliseconds: Self.floorMilliseconds(row.time))
+                }
+                if add() { continue }
                 plan.add("POST /event", size: events.bytes)
                 events = OxEventBatchBuilder(limit: limit)
-                if !events.add(entry) { rowsTooLarge += 1 }
+                if !add() { rowsTooLarge += 1 }
             }
         }
     }
