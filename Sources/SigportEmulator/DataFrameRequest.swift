@@ -59,41 +59,8 @@ struct DataFrameRequest: Sendable {
         self.last = Int(last)
     }
 
-    /// `{times, series}` for the items, one series per item (per aggregate with a rollup:
-    /// `<id>_count`, `_min`, `_max`, `_sum`, `_avg`), `null` where an item has no value.
-    func frame(itemIDs: [String], samples: [[SampleRecord]]) -> JSONValue {
-        var columns: [String: [Int64: Double]] = [:]
-        var allTimes = Set<Int64>()
-        for (id, rows) in zip(itemIDs, samples) {
-            switch rollup {
-            case .none:
-                var column: [Int64: Double] = [:]
-                for row in rows { column[row.time] = row.value; allTimes.insert(row.time) }
-                columns[id] = column
-            case .every, .window:
-                var buckets: [Int64: (count: Double, min: Double, max: Double, sum: Double)] = [:]
-                for row in rows {
-                    let start = bucket(of: row.time)
-                    let b = buckets[start] ?? (0, .infinity, -.infinity, 0)
-                    buckets[start] = (b.count + 1, Swift.min(b.min, row.value), Swift.max(b.max, row.value), b.sum + row.value)
-                }
-                for (start, b) in buckets {
-                    allTimes.insert(start)
-                    columns["\(id)_count", default: [:]][start] = b.count
-                    columns["\(id)_min", default: [:]][start] = b.min
-                    columns["\(id)_max", default: [:]][start] = b.max
-                    columns["\(id)_sum", default: [:]][start] = b.sum
-                    columns["\(id)_avg", default: [:]][start] = b.sum / b.count
-                }
-            }
-        }
-        var times = allTimes.sorted()
-        if last >= 0 { times = Array(times.suffix(last)) }
-        let series = columns.mapValues { column in JSONValue.array(times.map { column[$0].map(JSONValue.number) ?? .null }) }
-        return .object(["times": .array(times.map { .string(RFC3339Time.format(microseconds: $0)) }), "series": .object(series)])
-    }
-
-    private func bucket(of time: Int64) -> Int64 {
+    /// The start of the bucket a time falls in (`from` for the whole-window rollup).
+    func bucket(of time: Int64) -> Int64 {
         switch rollup {
         case .every(let width):
             let offset = time - origin

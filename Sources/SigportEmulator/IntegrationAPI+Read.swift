@@ -174,7 +174,10 @@ extension IntegrationAPI {
         return Selection(meta: .object(["total": .number(Double(total)), "format": params.format]), data: .array(views), included: included)
     }
 
-    func dataFrame(_ call: RPCCall) async throws -> Selection {
+    /// The answer is rendered straight to bytes (`DataFrameAnswer`): samples read by column from a
+    /// cached statement, the frame merged from the series' sorted times, numbers and times written
+    /// as `JSONValue` + `JSONEncoder` write them.
+    func dataFrame(_ call: RPCCall) async throws -> RenderedJSON {
         let params = try call.params(ReadParams.self)
         try params.refuseUnknown(["query", "data", "include", "format"])
         let query = try ResourceQuery(params.fields["query"], maxLimit: IntegrationContract.maxDataFrameItems)
@@ -183,18 +186,15 @@ extension IntegrationAPI {
         let items = try await store.read { db in try Self.publishedItems(of: integration, db) }
         let (views, total) = select(items.map(itemView), query)
         let selected = views.compactMap { view in items.first { $0.id == view["id"]?.stringValue } }
-        let samples = try await store.read { db in
-            try selected.map { item in
-                try SampleRecord.fetchAll(db, sql: "SELECT * FROM sample WHERE signalID = ? AND time >= ? AND time < ? ORDER BY time",
-                                          arguments: [item.signalID, request.from, request.to])
-            }
+        let series = try await store.read { db in
+            try selected.map { item in try StoredSeries.fetch(db, signalID: item.signalID, from: request.from, to: request.to) }
         }
-        let frame = request.frame(itemIDs: selected.map(\.id), samples: samples)
+        let frame = request.frame(itemIDs: selected.map(\.id), series: series)
         var included: JSONValue?
         if params.include.contains(where: { $0 == "item" || $0 == "items" }) {
             included = .object(["items": .array(views)])
         }
-        return Selection(meta: .object(["total": .number(Double(total)), "format": params.format]), data: frame, included: included)
+        return DataFrameAnswer(meta: .object(["total": .number(Double(total)), "format": params.format]), frame: frame, included: included).rendered()
     }
 }
 

@@ -146,6 +146,7 @@ struct IntegrationAPI: Sendable {
                 throw APIError(status: .ok, rpcCode: .methodNotFound, message: "Method not found: \(head.method?.stringValue ?? "")")
             }
             if head.isNotification { return Response(status: .noContent) }
+            if let rendered = result as? RenderedJSON { return RPCResult(id: id, result: rendered).response }
             return .json(RPCResult(id: id, result: AnyEncodable(result)))
         } catch let error as APIError {
             if head.isNotification && error.status == .ok { return Response(status: .noContent) }

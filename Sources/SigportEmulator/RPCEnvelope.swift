@@ -103,6 +103,43 @@ struct RPCResult<R: Encodable>: Encodable {
     let result: R
 }
 
+/// A `result` already rendered to JSON bytes (`clarify.dataFrame`'s, by `DataFrameAnswer`), for
+/// `RPCResult.response` to splice into the envelope instead of encoding a value tree.
+struct RenderedJSON: Encodable, Sendable {
+    let bytes: ByteBuffer
+    /// False when the value held something `JSONEncoder` refuses (a non-finite number).
+    let encodable: Bool
+
+    /// The generic way, for anyone encoding it as a value: parsed back and encoded.
+    func encode(to encoder: any Encoder) throws {
+        guard encodable, let value = JSONValue.parseStrict(Data(buffer: bytes)) else {
+            throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "not encodable JSON"))
+        }
+        try value.encode(to: encoder)
+    }
+}
+
+extension RPCResult where R == RenderedJSON {
+    /// What `Response.json(self)` answers — `{"jsonrpc":"2.0","id":…,"result":…}`, the id through
+    /// the same encoder — with the rendered result copied in as is.
+    var response: Response {
+        guard let body else { return .json(self) }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+    }
+
+    /// The envelope's bytes; nil when the result cannot be encoded (`Response.json` answers `{}`).
+    var body: ByteBuffer? {
+        guard result.encodable, let idBytes = try? JSONBytes.encoder.encode(id) else { return nil }
+        var buffer = ByteBufferAllocator().buffer(capacity: result.bytes.readableBytes + idBytes.count + 32)
+        buffer.writeStaticString("{\"jsonrpc\":\"2.0\",\"id\":")
+        buffer.writeBytes(idBytes)
+        buffer.writeStaticString(",\"result\":")
+        buffer.writeImmutableBuffer(result.bytes)
+        buffer.writeStaticString("}")
+        return buffer
+    }
+}
+
 /// The JSON-RPC dialect of `APIError`: `{code, message, data: {trace, params}}`.
 struct RPCDialect: APIDialect {
     struct ErrorBody: Encodable {
