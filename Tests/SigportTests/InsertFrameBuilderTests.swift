@@ -96,6 +96,21 @@ struct InsertFrameBuilderTests {
         #expect(body.starts(with: Array(#"[{"parent_org":1000000000000001,"event_sensor":42,"event_reading":-9223372036854775808,"#.utf8)))
     }
 
+    @Test("times out of order and revisited fill their own column: each time once in a body")
+    func revisitedTimes() throws {
+        var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 1 << 20)
+        let base: Int64 = 1_709_251_200_000_000
+        for (i, step) in [10, 20, 15, 20, 10, 25, 15, 30, 20].enumerated() {
+            let added = builder.add(time: base + Int64(step) * 1_000_000, values: [(inputID: "s\(i % 3)", value: Double(i))])
+            #expect(added)
+        }
+        #expect(builder.times.map { ($0 - base) / 1_000_000 } == [10, 20, 15, 25, 30])
+        #expect(builder.encode().count == builder.bytes)
+        let cells = try Self.cells(builder)
+        #expect(cells["s0"] == ["2024-03-01T00:00:10Z": 0, "2024-03-01T00:00:20Z": 3, "2024-03-01T00:00:15Z": 6])
+        #expect(cells["s2"] == ["2024-03-01T00:00:15Z": 2, "2024-03-01T00:00:25Z": 5, "2024-03-01T00:00:20Z": 8])
+    }
+
     @Test("requests are packed to the limit and never over it")
     func packing() {
         let limit = 64 * 1024

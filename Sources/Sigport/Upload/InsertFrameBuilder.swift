@@ -17,7 +17,10 @@ struct InsertFrameBuilder: Sendable {
     let limit: Int
 
     private(set) var times: [Int64] = []
-    private var column: [Int64: Int] = [:]
+    /// Time → column, made only once a time arrives that is not after every other: while times
+    /// only grow (most inputs), a new time is known new by comparing it with the latest.
+    private var column: [Int64: Int]?
+    private var latest = Int64.min
     /// Per series: its input ID, and its values' texts by time column (nil: `null`).
     private var names: [String] = []
     private var series: [[String?]] = []
@@ -75,7 +78,15 @@ struct InsertFrameBuilder: Sendable {
     mutating func add(time: Int64, values: [(signal: Int, value: Double)], name: (Int) -> String) -> Bool {
         adds += 1
         scratch.removeAll(keepingCapacity: true)
-        let existing = times.last == time ? times.count - 1 : column[time]
+        let existing: Int?
+        if times.isEmpty || time > latest {
+            existing = nil
+        } else if time == times.last {
+            existing = times.count - 1
+        } else {
+            if column == nil { column = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) }) }
+            existing = column![time]
+        }
         var delta = 0
         var newSeries = 0
         var present = 0
@@ -120,7 +131,8 @@ struct InsertFrameBuilder: Sendable {
         if let existing { at = existing } else {
             at = times.count
             times.append(time)
-            column[time] = at
+            column?[time] = at
+            latest = max(latest, time)
             for s in series.indices { series[s].append(nil) }
         }
         for entry in scratch {
