@@ -85,6 +85,11 @@ struct ImportTests {
                 let first = try await CLITests.run(Self.importArguments(dir, extra: small + ["--max-requests", "5"]), in: dir)
                 #expect(first.status == 5, "\(first.output)")
                 #expect(first.output.contains("stopped: the request budget of 5 is used"))
+                // A budget smaller than the first step (its signals' metadata, then its values)
+                // says so, rather than that a budget nothing was sent from is used.
+                let tight = try await CLITests.run(Self.importArguments(dir, extra: small + ["--max-requests", "1", "--run-dir", dir.appendingPathComponent("tight").path]), in: dir)
+                #expect(tight.status == 5, "\(tight.output)")
+                #expect(tight.output.contains("stopped: the next step takes 2 requests (its signals' metadata, then its values) and the request budget of 1 has 1 left"), "\(tight.output)")
                 let second = try await CLITests.run(Self.importArguments(dir, extra: small), in: dir)
                 #expect(second.status == 1, "\(second.output)")
                 #expect(try await Self.stored(emulator) == (try Self.expected()))

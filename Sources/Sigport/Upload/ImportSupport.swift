@@ -24,8 +24,13 @@ public struct ImportOptions: Sendable {
     public init(runDirectory: URL) { self.runDirectory = runDirectory }
 
     /// Throws `ImportStop` when the request budget or the deadline is used up.
-    func checkBudget(requestsSoFar: Int) throws {
-        if let maxRequests, requestsSoFar >= maxRequests { throw ImportStop(reason: "the request budget of \(maxRequests) is used") }
+    /// Stops before a step that would pass `--max-requests` (`sent` so far in this run, `next`
+    /// for the step: a chunk whose signals need their metadata saved takes two) or `--deadline`.
+    func checkBudget(sent: Int, next: Int = 1) throws {
+        if let maxRequests, sent + next > maxRequests {
+            throw ImportStop(reason: sent >= maxRequests ? "the request budget of \(maxRequests) is used"
+                             : "the next step takes \(next) requests (its signals' metadata, then its values) and the request budget of \(maxRequests) has \(maxRequests - sent) left")
+        }
         if let deadline, Date() >= deadline { throw ImportStop(reason: "the deadline passed") }
     }
 }

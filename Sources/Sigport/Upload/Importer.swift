@@ -144,7 +144,7 @@ public final class Importer {
                         while inFlight >= options.maxInFlight, let delivery = try await group.next() { try settle(delivery) }
                         var chunk = chunk
                         chunk.metadata = metadata(for: chunk.frame.keys)
-                        try options.checkBudget(requestsSoFar: report.requests.requests + plannedInFlight + chunk.requests - 1)
+                        try options.checkBudget(sent: report.requests.requests + plannedInFlight, next: chunk.requests)
                         for signal in chunk.metadata.definitions { savedSignals[signal.inputID] = signal }
                         let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
                                                                rows: chunk.ledger.firstRow..<(chunk.ledger.firstRow + chunk.ledger.rows), bytes: chunk.frame.bytes)

@@ -240,7 +240,7 @@ public final class OxImporter {
         }
     }
 
-    private func checkBudget() throws { try options.checkBudget(requestsSoFar: report.requests.requests) }
+    private func checkBudget() throws { try options.checkBudget(sent: report.requests.requests) }
 
     enum Outcome { case created([String]); case inDoubt }
 
