@@ -96,6 +96,27 @@ struct InsertFrameBuilderTests {
         #expect(body.starts(with: Array(#"[{"parent_org":1000000000000001,"event_sensor":42,"event_reading":-9223372036854775808,"#.utf8)))
     }
 
+    @Test("a frame emptied for the next body (removeAll) builds the same bodies as a new one", arguments: [7, 8] as [UInt64])
+    func reuse(seed: UInt64) {
+        var reused = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 4096)
+        var fresh = reused
+        var bodies = 0
+        for (time, values) in Self.rows(seed: seed, count: 400) {
+            if reused.add(time: time, values: values) {
+                let added = fresh.add(time: time, values: values)
+                #expect(added)
+                continue
+            }
+            #expect(reused.encode() == fresh.encode())
+            bodies += 1
+            reused.removeAll(requestID: bodies + 1)
+            fresh = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: bodies + 1, limit: 4096)
+            _ = reused.add(time: time, values: values)
+            _ = fresh.add(time: time, values: values)
+        }
+        #expect(reused.encode() == fresh.encode() && reused.bytes == fresh.bytes && bodies > 3)
+    }
+
     @Test("times out of order and revisited fill their own column: each time once in a body")
     func revisitedTimes() throws {
         var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 1 << 20)

@@ -13,7 +13,7 @@ import SigportContract
 /// for texts up to 15 bytes), and times are sized by arithmetic and formatted only when encoded.
 struct InsertFrameBuilder: Sendable {
     let integration: String
-    let requestID: Int
+    private(set) var requestID: Int
     let limit: Int
 
     private(set) var times: [Int64] = []
@@ -33,6 +33,8 @@ struct InsertFrameBuilder: Sendable {
     private var touched: [Int] = []
     private var adds = 0
     private var scratch: [(slot: Int, key: Int, text: String)] = []
+    /// Series arrays of an emptied frame, kept for the next one's series (see `removeAll`).
+    private var spare: [[String?]] = []
     /// The body's size so far, in UTF-8 bytes.
     private(set) var bytes: Int
 
@@ -46,6 +48,26 @@ struct InsertFrameBuilder: Sendable {
         self.requestID = requestID
         self.limit = limit
         bytes = Self.prefix(integration: integration, id: requestID).utf8.count + Self.middle.utf8.count + Self.suffix.utf8.count
+    }
+
+    /// Empties the frame for the next request, keeping its arrays' memory: `plan` fills one body
+    /// after another, and arrays of a body's size grown anew each time cost a page fault per page.
+    mutating func removeAll(requestID: Int) {
+        self.requestID = requestID
+        bytes = Self.prefix(integration: integration, id: requestID).utf8.count + Self.middle.utf8.count + Self.suffix.utf8.count
+        times.removeAll(keepingCapacity: true)
+        column = nil
+        latest = .min
+        names.removeAll(keepingCapacity: true)
+        for var values in series {
+            values.removeAll(keepingCapacity: true)
+            spare.append(values)
+        }
+        series.removeAll(keepingCapacity: true)
+        for key in slotOfKey.indices { slotOfKey[key] = -1 }
+        keyOfName.removeAll(keepingCapacity: true)
+        nameOfKey.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
     }
 
     private static func prefix(integration: String, id: Int) -> String {
@@ -144,7 +166,8 @@ struct InsertFrameBuilder: Sendable {
                 let id = name(entry.key)
                 names.append(id)
                 touched.append(adds)
-                var slots = [String?](repeating: nil, count: times.count)
+                var slots = spare.popLast() ?? []
+                slots.append(contentsOf: repeatElement(nil, count: times.count))
                 slots[at] = entry.text
                 series.append(slots)
             }

@@ -114,6 +114,14 @@ struct OxEventBatchBuilder {
     }
 
     func encode() -> [UInt8] { body + [UInt8(ascii: "]")] }
+
+    /// Empties the batch for the next body, keeping its memory: a 9 MiB body grown anew each
+    /// time costs page faults on every page (large blocks come straight from mmap).
+    mutating func removeAll() {
+        body.removeAll(keepingCapacity: true)
+        body.append(UInt8(ascii: "["))
+        count = 0
+    }
 }
 
 /// `POST /sensor` and `POST /beacon` create-many bodies, each within the limit.

@@ -37,7 +37,7 @@ public struct UploadPlanner {
                 }
                 if add() { continue }
                 plan.add("POST /event", size: events.bytes)
-                events = OxEventBatchBuilder(limit: limit)
+                events.removeAll()
                 if !add() { rowsTooLarge += 1 }
             }
         }
@@ -50,7 +50,7 @@ public struct UploadPlanner {
         guard !frame.isEmpty else { return }
         plan.add("integration.insert", size: frame.bytes)
         nextID += 1
-        frame = InsertFrameBuilder(integration: Self.placeholderIntegration, requestID: nextID, limit: limit)
+        frame.removeAll(requestID: nextID)
     }
 
     /// Closes the last bodies and adds the requests that create metadata and entities.
