@@ -5,7 +5,7 @@ SWIFT ?= swift
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup build demo test bench soak conformance-env clean
+.PHONY: setup build demo test bench soak fuzz conformance-env clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,10 +39,17 @@ bench: setup conformance-env
 	BENCH_PYTHON=$(abspath $(PYTHON)) .build/release/SigportBench
 
 # The long part of the reliability suite: 20 seeded SIGKILLs of an import and of an export, migrate
-# and export under 5% and 30% faults, and the fuzzers for FUZZ_SECONDS per target (docs/reliability.md).
+# and export under 5% and 30% faults, the mutation fuzzers and then the coverage-guided (libFuzzer)
+# ones, each for FUZZ_SECONDS per target (docs/reliability.md).
 FUZZ_SECONDS ?= 120
 soak: setup conformance-env
 	SIGPORT_SOAK=1 SIGPORT_FUZZ_SECONDS=$(FUZZ_SECONDS) SIGPORT_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --filter "SoakTests|FuzzTests"
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz.sh
+
+# libFuzzer on the CSV reader, the JSONL reader and the mapping loader, FUZZ_SECONDS each, built
+# instrumented in .build-fuzz (the first build takes 15-20 minutes). Not part of `make test`.
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz.sh
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

@@ -8,8 +8,9 @@ import Testing
 /// invalid UTF-8 spliced in) and served in random-size chunks. Every outcome must be a row, a
 /// typed problem with its line, or a typed error; no crash and no hang. Runs for
 /// SIGPORT_FUZZ_SECONDS per target (2 in `make test`, more in `make soak`); a failing input is
-/// written to the temporary directory to replay. libFuzzer (`-sanitize=fuzzer`) would need
-/// every dependency rebuilt instrumented, minutes per build here; this keeps it in `swift test`.
+/// written to the temporary directory to replay. This is the fast part, in `swift test`; the
+/// coverage-guided fuzzers (libFuzzer, `Fuzz/`, `scripts/fuzz.sh`) run in `make soak`, from the
+/// same corpus, and the regression tests at the end hold what they found.
 @Suite("fuzz: readers and mapping loader")
 struct FuzzTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
@@ -128,5 +129,78 @@ struct FuzzTests {
             }
         }
         #expect(count > 10)
+    }
+
+    // Regressions found by the libFuzzer harnesses (Fuzz/); their inputs are in FuzzCorpus too.
+
+    /// Serves bytes `size` at a time.
+    struct FixedChunks: ByteSource {
+        let bytes: [UInt8]
+        let size: Int
+        var position = 0
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            let n = min(buffer.count, bytes.count - position, size)
+            guard n > 0 else { return 0 }
+            bytes[position..<(position + n)].withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            position += n
+            return n
+        }
+    }
+
+    @Test("regression: a blank line longer than the row limit is a csv-row-size problem however the input is read")
+    func blankLineOverLimit() throws {
+        let cases: [(String, [String])] = [
+            ("a,b\n1,2\n\t\t\t\t\n3,4\n", ["row 2", "csv-row-size 3", "row 4"]),
+            ("a,b\n1,2\n \t \t\r\n3,4\n", ["row 2", "csv-row-size 3", "row 4"]),
+            ("a,b\n1,2\n\t\t\t\t", ["row 2", "csv-row-size 3"]),
+            ("a,b\n1,2\n\t\t\n3,4\n", ["row 2", "row 4"]),
+        ]
+        for (text, expected) in cases {
+            // It used to be reported only when it spanned two of the reader's chunks.
+            for (chunkSize, readSize) in [(16, 1), (16, 3), (16, 4096), (4096, 1), (4096, 5), (4096, 4096)] {
+                var reader = try CSVReader(source: FixedChunks(bytes: Array(text.utf8), size: readSize), file: "t.csv",
+                                           dialect: .comma, maxRowBytes: 3, chunkSize: chunkSize)
+                var outcomes: [String] = []
+                while let outcome = try reader.next() {
+                    switch outcome {
+                    case .row(let row): outcomes.append("row \(row.location.line)")
+                    case .problem(let problem): outcomes.append("\(problem.rule) \(problem.location.line)")
+                    }
+                }
+                #expect(outcomes == expected, "\(text.debugDescription), chunk \(chunkSize), reads of \(readSize)")
+            }
+        }
+    }
+
+    @Test("regression: an error at the end of a mapping file without a final line break names a line the file has")
+    func yamlErrorLineInFile() throws {
+        // libyaml puts the end of such a file on the line after its last (`---` was at line 2).
+        for text in ["---", "--- ", "version: 1\nsource:", "[1", "version: 1\nsource: {format: csv"] {
+            #expect(throws: MappingError.self) { try Mapping.parse(text, file: "end.yaml") }
+            do { _ = try Mapping.parse(text, file: "end.yaml") } catch let error as MappingError {
+                #expect(error.line == text.utf8.reduce(1) { $0 + ($1 == 10 ? 1 : 0) }, "\(error)")
+            }
+        }
+        for seed in try Self.seeds("mapping") {
+            let text = String(decoding: seed, as: UTF8.self)
+            for cut in stride(from: 1, to: text.utf8.count, by: 5) {
+                var prefix = String(decoding: text.utf8.prefix(cut), as: UTF8.self)
+                while prefix.last?.isNewline == true { prefix.removeLast() }
+                let lines = prefix.utf8.reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
+                do { _ = try Mapping.parse(prefix, file: "cut.yaml") } catch let error as MappingError {
+                    #expect((1...lines).contains(error.line), "\(error) in \(lines) lines")
+                }
+            }
+        }
+    }
+
+    @Test("regression: an empty key is named in the error as \"\"")
+    func emptyKey() throws {
+        for (text, key) in [("\"\": 1\nversion: 1\n", #""""#), ("version: 1\nsource:\n  ? ''\n  : csv\n", #"source."""#)] {
+            #expect(throws: MappingError.self) { try Mapping.parse(text, file: "e.yaml") }
+            do { _ = try Mapping.parse(text, file: "e.yaml") } catch let error as MappingError {
+                #expect(error.key == key && error.line >= 1, "\(error)")
+            }
+        }
     }
 }

@@ -178,7 +178,7 @@ struct MappingLoaderSourceErrorTests {
             source: {format: csv, timestamp: {field: ts}}
             target: integration
             signals: [{field: v, input_id: v}
-            """, 5, "(syntax)", "is not valid YAML: did not find expected ',' or ']'"),
+            """, 4, "(syntax)", "is not valid YAML: did not find expected ',' or ']'"),  // the last line (no line 5)
         .init("invalid YAML: a tab for indentation", "version: 1\nsource:\n\tformat: csv\n", 3, "(syntax)",
               "is not valid YAML: found character that cannot start any token"),
         .init("a key twice", LoaderCase.wide("""

@@ -15,6 +15,18 @@ extension Mapping {
     }
 
     public static func parse(_ text: String, file: String) throws -> Mapping {
+        do {
+            return try parseText(text, file: file)
+        } catch let error as MappingError {
+            // libyaml puts the end of a file whose last line has no line break on the line after
+            // it, and the marks of what ends there too (found by the fuzzer: `---` alone was
+            // "line 2"). Every error names a line the file has.
+            let line = min(max(error.line, 1), lastLine(of: text))
+            throw line == error.line ? error : MappingError(file: error.file, line: line, key: error.key, message: error.message)
+        }
+    }
+
+    private static func parseText(_ text: String, file: String) throws -> Mapping {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -79,6 +91,22 @@ extension Mapping {
             // No position in the error (the file is not text at all): the whole file is at fault.
             return MappingError(file: file, line: 1, key: "(syntax)", message: "is not valid YAML: \(error)")
         }
+    }
+
+    /// The number of the text's last line, counting line breaks as libyaml does (LF, CR, CRLF,
+    /// NEL, LS and PS).
+    private static func lastLine(of text: String) -> Int {
+        var line = 1
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCR { line += 1 }
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": line += 1
+            default: break
+            }
+            afterCR = scalar == "\r"
+        }
+        return line
     }
 }
 

@@ -19,7 +19,9 @@ struct YAMLValue {
         var values: [String: YAMLValue] = [:]
         for (key, value) in mapping {
             guard let name = key.string else { throw YAMLValue(node: key, file: file, path: path).error("keys must be text") }
-            let child = YAMLValue(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
+            // An empty key is shown as `""`, so that an error about it still names a key (found by the fuzzer).
+            let shown = name.isEmpty ? "\"\"" : name
+            let child = YAMLValue(node: value, file: file, path: path.isEmpty ? shown : "\(path).\(shown)")
             guard known.contains(name) else {
                 let hint = DidYouMean.suggestion(for: name, among: known).map { "; did you mean \"\($0)\"?" } ?? "; known keys: \(known.joined(separator: ", "))"
                 throw MappingError(file: file, line: key.mark?.line ?? line, key: child.path, message: "unknown key\(hint)")
