@@ -201,3 +201,8 @@ struct InsertFrameBuilderTests {
         #expect(JSONText.number(1e-7) == "1e-07")
     }
 }
+
+extension InsertFrameBuilder {
+    /// The body as bytes, for comparing and decoding in tests (requests send `encodedBuffer`).
+    func encode() -> [UInt8] { Array(encodedBuffer().readableBytesView) }
+}

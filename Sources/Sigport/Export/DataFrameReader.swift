@@ -15,7 +15,7 @@ final class DataFrameReader {
     }
 
     private let parser: OpaquePointer
-    private let time = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+    private let time = TimestampParser.apiTime
 
     init() throws {
         guard let parser = csj_parser_create() else { throw SigportError(.unexpectedResponse, "Out of memory for a JSON parser.") }

@@ -27,6 +27,11 @@ struct TimestampParser: Sendable {
         if case .pattern(let text) = spec.format { pattern = Self.compile(text) } else { pattern = [] }
     }
 
+    /// The APIs' own RFC 3339 times (a data frame's `times`, a request body sigport wrote).
+    static var apiTime: TimestampParser {
+        TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+    }
+
     func microseconds(_ value: FieldValue) -> Result<Int64, Failure> {
         switch (spec.format, value) {
         case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)

@@ -188,7 +188,7 @@ struct InsertFrameBuilder: Sendable {
         struct Unreadable: Error {}
         let request = try JSONDecoder().decode(Body.self, from: Data(body.readableBytesView))
         self.init(integration: request.params.integration, requestID: Int(request.id) ?? 1, limit: limit)
-        let parser = TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
+        let parser = TimestampParser.apiTime
         let series = request.params.data.series.sorted { $0.key < $1.key }
         for (at, text) in request.params.data.times.enumerated() {
             guard case .success(let time) = parser.microseconds(.text(text)) else { throw Unreadable() }
@@ -237,7 +237,4 @@ struct InsertFrameBuilder: Sendable {
         out.writeString(Self.suffix)
         return out
     }
-
-    /// The body as bytes (tests, and callers that want an array).
-    func encode() -> [UInt8] { Array(encodedBuffer().readableBytesView) }
 }
