@@ -135,6 +135,18 @@ struct RunDirectoryFaultTests {
 
     static func rpcRequests(_ emulator: Emulator) async -> Int { await emulator.stats().byRoute["rpc"] ?? 0 }
 
+    /// The count once no request of a killed run is still on its way: unchanged for 0.5 s.
+    static func settledRPCRequests(_ emulator: Emulator) async throws -> Int {
+        var count = await rpcRequests(emulator)
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(500))
+            let now = await rpcRequests(emulator)
+            if now == count { return now }
+            count = now
+        }
+        return count
+    }
+
     @Test("a fresh import into a read-only run directory, or one it cannot create, stops with exit 7 and what to do, sending nothing; made writable, the run completes exactly",
           arguments: [false, true])
     func readOnlyFresh(createsRunDirectory: Bool) async throws {
@@ -188,7 +200,7 @@ struct RunDirectoryFaultTests {
                 let wal = FileManager.default.fileExists(atPath: runDirectory.appendingPathComponent("checkpoint.sqlite-wal").path)
                 try #require(wal == (halfDone == .killed))
                 let before = try Self.snapshot(runDirectory)
-                let sent = await Self.rpcRequests(emulator)
+                let sent = try await Self.settledRPCRequests(emulator)
                 defer { try? Self.makeWritable(runDirectory) }
                 try await Self.makeReadOnly(runDirectory, files: readOnly == .directoryAndFiles, in: dir)
                 let refused = try await Self.runBound(arguments, in: dir)
