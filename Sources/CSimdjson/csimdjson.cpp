@@ -5,6 +5,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct csj_parser {
     simdjson::dom::parser parser;
@@ -16,6 +17,24 @@ struct csj_parser {
     simdjson::dom::array::iterator next;
     simdjson::dom::array::iterator end;
     bool iterating = false;
+};
+
+
+/// The pointers' steps as a tree: node 0 is the document's root, each other node one step (an
+/// object key, or an array index) below its parent.
+struct csj_paths {
+    struct Node {
+        /// The step's token, unescaped (`~1` → `/`, `~0` → `~`).
+        std::string key;
+        /// The token read as an array index the way simdjson's at_pointer reads it (digits, no
+        /// leading zero, not `-`); -1 when it is not one, and an array then has no such element.
+        long long index = -1;
+        /// The pointers that end here.
+        std::vector<size_t> outputs;
+        std::vector<size_t> children;
+    };
+    std::vector<Node> nodes;
+    size_t count = 0;
 };
 
 static_assert(CSJ_OK == int(simdjson::SUCCESS), "simdjson error codes moved");
@@ -143,6 +162,61 @@ bool widen_big_integers(const char *buf, size_t len, std::string &out) {
     return changed;
 }
 
+
+// A token as simdjson's array::at_pointer reads it: -1 unless it is digits without a leading zero.
+long long array_index(const std::string &token) {
+    if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0')) { return -1; }
+    long long value = 0;
+    for (char c : token) {
+        if (c < '0' || c > '9') { return -1; }
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+// The unescaped tokens of an RFC 6901 pointer; false when it is malformed.
+bool split_pointer(std::string_view pointer, std::vector<std::string> &tokens) {
+    tokens.clear();
+    if (pointer.empty()) { return true; }
+    if (pointer[0] != '/') { return false; }
+    size_t at = 1;
+    while (true) {
+        size_t slash = pointer.find('/', at);
+        std::string_view raw = pointer.substr(at, slash == std::string_view::npos ? std::string_view::npos : slash - at);
+        std::string token;
+        for (size_t i = 0; i < raw.size(); i++) {
+            if (raw[i] != '~') { token.push_back(raw[i]); continue; }
+            if (i + 1 >= raw.size() || (raw[i + 1] != '0' && raw[i + 1] != '1')) { return false; }
+            token.push_back(raw[i + 1] == '0' ? '~' : '/');
+            i++;
+        }
+        tokens.push_back(std::move(token));
+        if (slash == std::string_view::npos) { return true; }
+        at = slash + 1;
+    }
+}
+
+// Fills the outputs of `node` and of everything below it that `element` holds.
+void walk(const csj_paths &paths, size_t node, const simdjson::dom::element &element, csj_value *out) {
+    const csj_paths::Node &here = paths.nodes[node];
+    for (size_t output : here.outputs) { fill(element, out + output); }
+    if (here.children.empty()) { return; }
+    using simdjson::dom::element_type;
+    element_type type = element.type();
+    for (size_t child : here.children) {
+        const csj_paths::Node &step = paths.nodes[child];
+        simdjson::simdjson_result<simdjson::dom::element> found;
+        if (type == element_type::OBJECT) {
+            found = element.get_object().value_unsafe().at_key(step.key);
+        } else if (type == element_type::ARRAY && step.index >= 0) {
+            found = element.get_array().value_unsafe().at(size_t(step.index));
+        } else {
+            continue;
+        }
+        if (!found.error()) { walk(paths, child, found.value_unsafe(), out); }
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -192,6 +266,49 @@ csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_val
     auto found = parser->root.at_pointer(std::string_view(pointer, len));
     if (found.error()) { return CSJ_MISSING; }
     return fill(found.value_unsafe(), out);
+}
+
+csj_paths *csj_paths_create(const char *const *pointers, const size_t *lengths, size_t count) {
+    try {
+        auto *paths = new csj_paths();
+        paths->count = count;
+        paths->nodes.emplace_back();
+        std::vector<std::string> tokens;
+        for (size_t i = 0; i < count; i++) {
+            if (!split_pointer(std::string_view(pointers[i], lengths[i]), tokens)) { continue; }
+            size_t node = 0;
+            for (const std::string &token : tokens) {
+                size_t next = 0;
+                for (size_t child : paths->nodes[node].children) {
+                    if (paths->nodes[child].key == token) { next = child; break; }
+                }
+                if (next == 0) {
+                    csj_paths::Node step;
+                    step.key = token;
+                    step.index = array_index(token);
+                    paths->nodes.push_back(std::move(step));
+                    next = paths->nodes.size() - 1;
+                    paths->nodes[node].children.push_back(next);
+                }
+                node = next;
+            }
+            paths->nodes[node].outputs.push_back(i);
+        }
+        return paths;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void csj_paths_destroy(csj_paths *paths) { delete paths; }
+
+void csj_lookup_paths(csj_parser *parser, const csj_paths *paths, csj_value *out) {
+    for (size_t i = 0; i < paths->count; i++) {
+        out[i] = csj_value{};
+        out[i].type = CSJ_MISSING;
+    }
+    if (!parser->has_root) { return; }
+    walk(*paths, 0, parser->root, out);
 }
 
 long csj_array_begin(csj_parser *parser, const char *pointer, size_t len) {

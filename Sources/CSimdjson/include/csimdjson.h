@@ -69,6 +69,23 @@ csj_type csj_root_type(csj_parser *parser, int *is_object);
 /// is CSJ_MISSING.
 csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_value *out);
 
+/// A set of JSON pointers compiled into a tree of their steps, so that one walk of a document
+/// finds all of them: each object on the way is searched once per distinct key below it, not
+/// once per pointer (a JSONL line's ten fields under three objects took 31 key comparisons and
+/// ten pointer parses; now 10 and none).
+typedef struct csj_paths csj_paths;
+
+/// Compiles `count` pointers (`pointers[i][0..<lengths[i]]`); NULL when out of memory. A
+/// malformed pointer (no leading `/`, a `~` not followed by `0` or `1`) never finds anything,
+/// as with csj_lookup.
+csj_paths *csj_paths_create(const char *const *pointers, const size_t *lengths, size_t count);
+void csj_paths_destroy(csj_paths *paths);
+
+/// Looks up every compiled pointer in the last successfully parsed document: `out[i]` is what
+/// csj_lookup would give for pointer i (same rules: first of duplicate keys, array indexes
+/// without leading zeros, CSJ_MISSING for anything that leads nowhere).
+void csj_lookup_paths(csj_parser *parser, const csj_paths *paths, csj_value *out);
+
 /// Starts going through the array at `pointer[0..<len]` in the last parsed document: returns
 /// its number of elements, or -1 when the pointer does not lead to an array. csj_array_next then
 /// hands out its elements in order (a data frame's thousands of values without a lookup each).

@@ -18,6 +18,8 @@ public struct RowMapper {
     /// its input ID template reads (by part; nil for other parts).
     private var valuePosition: [Int?] = []
     private var keyPositions: [[Int?]] = []
+    /// Per ox event spec, the position of its reading's field in this file's rows.
+    private var eventPosition: [Int?] = []
     private var signalIndex: [String: Int] = [:]
     public private(set) var sensors: [EntityDefinition] = []
     private var sensorIndex: [EntityDefinition: Int] = [:]
@@ -60,6 +62,7 @@ public struct RowMapper {
         recentSignal = Array(repeating: nil, count: mapping.signals.count)
         index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
+        eventPosition = (mapping.ox?.events ?? []).map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         keyPositions = hotSignals.map { spec in
             spec.inputIDParts.map { part in if case .field(let name) = part { index[name] } else { nil } }
         }
@@ -194,9 +197,9 @@ public struct RowMapper {
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
             } else { beacon = nil }
-            for spec in ox.events {
+            for (e, spec) in ox.events.enumerated() {
                 let field = spec.field ?? mapping.long!.valueField
-                let value = context.value(field)
+                let value = context.value(at: eventPosition[e], field: field)
                 if context.isEmpty(value) { continue }
                 let reading: Int64
                 switch Self.oxReading(value, spec.reading, context: context) {

@@ -76,9 +76,10 @@ final class JSONLReaderState {
     private let file: String
     private let paths: [String]
     private let parser: OpaquePointer
-    /// The paths' JSON pointers, back to back; `pointerRanges[i]` is path i's.
-    private let pointerBytes: UnsafeMutablePointer<CChar>
-    private let pointerRanges: [(offset: Int, count: Int)]
+    /// The paths' JSON pointers compiled into one tree, found in one walk of each line.
+    private let compiled: OpaquePointer
+    /// What the walk found, path by path (reused for every line).
+    private let found: UnsafeMutablePointer<csj_value>
 
     private let chunkSize: Int
     private let maxLineLength: Int
@@ -104,24 +105,28 @@ final class JSONLReaderState {
         guard let parser = csj_parser_create() else {
             throw SigportError(.invalidArgument, "Cannot create a JSON parser: out of memory.")
         }
+        // The pointers back to back; the shim copies what it keeps.
+        let lengths = pointers.map(\.utf8.count)
+        let bytes = pointers.flatMap { $0.utf8.map { CChar(bitPattern: $0) } }
+        let compiled = bytes.withUnsafeBufferPointer { all in
+            var starts: [UnsafePointer<CChar>?] = []
+            var offset = 0
+            for length in lengths {
+                starts.append(all.baseAddress.map { $0 + offset })
+                offset += length
+            }
+            return csj_paths_create(starts, lengths, lengths.count)
+        }
+        guard let compiled else {
+            csj_parser_destroy(parser)
+            throw SigportError(.invalidArgument, "Cannot create a JSON parser: out of memory.")
+        }
         self.parser = parser
+        self.compiled = compiled
         self.source = source
         self.file = file
         self.paths = paths
-        let total = pointers.reduce(0) { $0 + $1.utf8.count }
-        let storage = UnsafeMutablePointer<CChar>.allocate(capacity: max(total, 1))
-        var ranges: [(offset: Int, count: Int)] = []
-        var offset = 0
-        for pointer in pointers {
-            let first = offset
-            for byte in pointer.utf8 {
-                storage[offset] = CChar(bitPattern: byte)
-                offset += 1
-            }
-            ranges.append((first, offset - first))
-        }
-        pointerBytes = storage
-        pointerRanges = ranges
+        found = .allocate(capacity: max(paths.count, 1))
         self.chunkSize = chunkSize
         self.maxLineLength = maxLineLength
         padding = max(csj_padding(), 64)
@@ -131,7 +136,8 @@ final class JSONLReaderState {
 
     deinit {
         csj_parser_destroy(parser)
-        pointerBytes.deallocate()
+        csj_paths_destroy(compiled)
+        found.deallocate()
         buffer.deallocate()
     }
 
@@ -293,10 +299,11 @@ final class JSONLReaderState {
         }
 
         var values: [FieldValue] = []
-        values.reserveCapacity(pointerRanges.count)
-        var value = csj_value()
-        for (index, range) in pointerRanges.enumerated() {
-            switch csj_lookup(parser, pointerBytes + range.offset, range.count, &value) {
+        values.reserveCapacity(paths.count)
+        csj_lookup_paths(parser, compiled, found)
+        for index in 0..<paths.count {
+            let value = found[index]
+            switch value.type {
             case CSJ_NULL:
                 values.append(.null)
             case CSJ_BOOL:

@@ -138,15 +138,22 @@ enum JSONText {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             var i = buffer.count
             repeat {
                 i -= 1
                 buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            out.append(contentsOf: buffer[i...])
+            // A typed buffer appends as one copy (a slice of raw bytes went element by element).
+            out.append(contentsOf: UnsafeMutableBufferPointer(rebasing: buffer[i...]))
         }
+    }
+
+    /// A fixed piece of JSON (a key, punctuation), appended as one copy.
+    static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

@@ -57,8 +57,14 @@ public struct MappingRun {
             var reader = try mapping.reader(for: input)
             try mapper.start(file: input, fieldNames: reader.fieldNames)
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
+            // Nothing here needs the reader's positions, so a plain file is read on the second core.
+            let ahead = ReadAhead.worthwhile(input) ? ReadAhead(reader) : nil
             var counts = Counts()
-            while let outcome = try reader.next() {
+            func next() throws -> ReadOutcome? {
+                if let ahead { return try ahead.nextOutcome() }
+                return try reader.next()
+            }
+            while let outcome = try next() {
                 counts.read += 1
                 switch outcome {
                 case .problem(let problem):
