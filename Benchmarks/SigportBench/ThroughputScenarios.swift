@@ -10,7 +10,7 @@ struct ThroughputScenarios {
 
     let bench: Bench
     let inputs: BenchInputs
-    /// The wide CSV's plan: the request-fill check and the resume scenario read its report.
+    /// The wide CSV's plan: the large load reuses it when it is the same file.
     private(set) var widePlan: PlanScenario.Result?
     private(set) var millerVersion: String?
     private(set) var memory: [MemoryCheck.Pair] = []
@@ -60,7 +60,7 @@ struct ThroughputScenarios {
     private mutating func plan(_ large: GeneratedInput, small: GeneratedInput, memoryName: String) throws -> PlanScenario.Result {
         let result = try PlanScenario(input: large).run(bench, runs: bench.runs)
         let baseline = try PlanScenario(input: small).run(bench, runs: bench.runs)
-        memory.append(.init(scenario: memoryName, large: result.measured.peakRSSBytes, small: baseline.measured.peakRSSBytes))
+        memory.append(.init(scenario: memoryName, largeBytes: large.bytes, large: result.measured.peakRSSBytes, small: baseline.measured.peakRSSBytes))
         return result
     }
 

@@ -10,7 +10,7 @@ let bench: Bench
 let inputs: BenchInputs
 do {
     bench = try Bench()
-    say("sigport bench: BENCH_SIZE=\(bench.sizeText), BENCH_RUNS=\(bench.runs), work in \(bench.work)")
+    say("sigport bench: BENCH_SIZE=\(bench.sizeText), BENCH_LARGE_SIZE=\(bench.largeSizeText), BENCH_RUNS=\(bench.runs), work in \(bench.work)")
     say("inputs:")
     inputs = try BenchInputs(bench)
 } catch { say("bench: \(error)"); exit(1) }
@@ -19,8 +19,18 @@ say("offline: input → request bodies (sigport plan)")
 var throughput = ThroughputScenarios(bench: bench, inputs: inputs)
 let throughputRows = throughput.run()
 var memory = MemoryCheck(pairs: throughput.memory)
-let fillRows = throughput.widePlan.map { [RequestFillCheck(plan: $0).row()] }
-    ?? [.failed("request fill", input: inputs.wide.title, targets: ["requests ≤ 1.02 × ⌈body bytes / 9 MiB⌉"], error: BenchError("the wide CSV plan failed"))]
+
+say("large load: \(inputs.wideLarge.title), planned once")
+let largePlan = Result { try LargeLoad(input: inputs.wideLarge).plan(bench, reusing: throughput.widePlan) }
+let fillRows: [ResultRow]
+switch largePlan {
+case .success(let plan):
+    memory.add("wide plan", largerInput: plan.input.bytes, peak: plan.measured.peakRSSBytes)
+    fillRows = [RequestFillCheck(plan: plan).row()]
+case .failure(let error):
+    say("  large load: \(error)")
+    fillRows = [RequestFillCheck.failed(input: inputs.wideLarge, error)]
+}
 
 say("payload density: sigport vs pyclarify")
 let densityRows = ResultRow.attempt("payload density", input: inputs.density.title, targets: ["readings/MiB ≥ 1.2× pyclarify"]) {
@@ -35,11 +45,13 @@ let endToEndRows = ResultRow.attempt("end to end at 1 request/s", input: inputs.
 }
 
 say("resume of a half-done import")
-let resumeRows = ResultRow.attempt("resume of a half-done import", input: inputs.wide.title, targets: ["first request ≤ 2 s after start"]) {
-    guard let inserts = throughput.widePlan?.report.requests.byMethod["integration.insert"]?.requests else { throw BenchError("the wide CSV plan failed") }
-    let row = try ResumeScenario(input: inputs.wide, inserts: inserts).run(bench, runs: bench.runs)
-    memory.add("resumed import", row)
-    return [row]
+let resumeRows = ResultRow.attempt("resume of a half-done import", input: inputs.wideLarge.title, targets: ["first request ≤ 2 s after start"]) {
+    guard let inserts = (try largePlan.get()).report.requests.byMethod["integration.insert"]?.requests else { throw BenchError("the large load's plan has no integration.insert") }
+    let result = try ResumeScenario(input: inputs.wideLarge, inserts: inserts).run(bench, runs: bench.runs)
+    let size = GeneratedInput.describe(bytes: inputs.wideLarge.bytes)
+    memory.add("first half of a \(size) import", peak: result.firstHalf.peakRSSBytes)
+    memory.add("resumed \(size) import", result.row)
+    return [result.row]
 }
 
 say("export to long CSV")
@@ -49,11 +61,11 @@ let exportRows = ResultRow.attempt("export: emulator → long CSV", input: input
     return [row]
 }
 
-let table = ResultTable(rows: throughputRows + [memory.row(bench: bench)] + fillRows + densityRows + endToEndRows + resumeRows + exportRows)
+let table = ResultTable(rows: throughputRows + [memory.row()] + fillRows + densityRows + endToEndRows + resumeRows + exportRows)
 let report = """
 # Benchmark results
 
-Written by `make bench` on \(ISO8601DateFormatter().string(from: Date())): BENCH_SIZE=\(bench.sizeText), BENCH_RUNS=\(bench.runs) \
+Written by `make bench` on \(ISO8601DateFormatter().string(from: Date())): BENCH_SIZE=\(bench.sizeText), BENCH_LARGE_SIZE=\(bench.largeSizeText), BENCH_RUNS=\(bench.runs) \
 (medians; peak RSS is the highest run), \(String(format: "%.1f", (monotonicSeconds() - started) / 60)) minutes after the builds.
 Machine: \(MachineDescription.current()). Baselines: \(throughput.millerVersion ?? "Miller not run"), pyclarify from PyPI (Tests/requirements.txt).
 
