@@ -30,9 +30,11 @@ public struct RowMapper {
     /// their values gave. A row of a known device then names its entity without rendering four
     /// templates and hashing a field dictionary — a third of a JSONL-to-ox plan's time before.
     private var entityKeyPositions: [[Int]?] = [nil, nil]
-    private var entityByKey: [[[FieldValue]: Int]] = [[:], [:]]
+    /// Keyed by the hash of the values, computed in place: building a key array per row and
+    /// hashing it cost more than the rest of the lookup.
+    private var entityByKey: [[Int: [(key: [FieldValue], index: Int)]]] = [[:], [:]]
     /// Keys this row added, taken out again if the row is rejected.
-    private var newEntityKeys: [(kind: Int, key: [FieldValue])] = []
+    private var newEntityKeys: [(kind: Int, hash: Int)] = []
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -102,7 +104,7 @@ public struct RowMapper {
         newEntityKeys.removeAll(keepingCapacity: true)
         let outcome = mapRow(row)
         if case .rejected = outcome {
-            for (kind, key) in newEntityKeys { entityByKey[kind][key] = nil }
+            for (kind, hash) in newEntityKeys { entityByKey[kind][hash]?.removeLast() }
             for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
             signals.removeLast(signals.count - marks.signals)
             for sensor in sensors[marks.sensors...] { sensorIndex[sensor] = nil }
@@ -255,16 +257,22 @@ public struct RowMapper {
 
     /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
     private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
-        var key: [FieldValue]?
+        var hash: Int?
         if let positions = entityKeyPositions[kind] {
-            key = positions.map { $0 < row.values.count ? row.values[$0] : .missing }
-            if let known = entityByKey[kind][key!] { return .success(known) }
+            func value(_ p: Int) -> FieldValue { p < row.values.count ? row.values[p] : .missing }
+            var hasher = Hasher()
+            for p in positions { value(p).hash(into: &hasher) }
+            hash = hasher.finalize()
+            for entry in entityByKey[kind][hash!] ?? [] where positions.indices.allSatisfy({ value(positions[$0]) == entry.key[$0] }) {
+                return .success(entry.index)
+            }
         }
         let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
                               : Self.entity(templates, renderer, catalog: &beacons, index: &beaconIndex)
-        if let key, case .success(let i) = found {
-            entityByKey[kind][key] = i
-            newEntityKeys.append((kind, key))
+        if let hash, let positions = entityKeyPositions[kind], case .success(let i) = found {
+            let key = positions.map { $0 < row.values.count ? row.values[$0] : .missing }
+            entityByKey[kind][hash, default: []].append((key, i))
+            newEntityKeys.append((kind, hash))
         }
         return found
     }

@@ -102,6 +102,7 @@ public final class Importer {
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
         var cursor = InputCursor(mapping: mapping, inputs: inputs, records: records)
         do {
+            if records.contains(where: { !$0.finished }) { try await client.authorize() }
             try await pipeline(&cursor)
         } catch let stop as ImportStop {
             report.stopped = stop.reason

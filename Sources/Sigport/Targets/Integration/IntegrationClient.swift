@@ -84,6 +84,12 @@ public struct IntegrationClient: Sendable {
         throw SigportError(.unauthorized, "The integration API refused a freshly issued token.")
     }
 
+    /// Fetches the OAuth token now if the credentials use OAuth and none is held (Basic auth
+    /// needs none). An import calls it before building its first request, so that the token
+    /// fetch's slot of the pace passes while the request is built: fetched on first use, it
+    /// put a resumed run's first insert a full second after the request was ready.
+    func authorize() async throws { _ = try await authorization() }
+
     private func authorization() async throws -> String {
         if let oauth = credentials.credentials {
             let token = try await tokens.token { try await fetchToken(oauth) }
