@@ -29,7 +29,8 @@ test: setup conformance-env
 	SIGPORT_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test
 
 # Every target of the performance issue in one run: release builds, generated inputs
-# (BENCH_SIZE=100M by default, 1G for the issue's 1 GB conditions; BENCH_RUNS=3), and the baselines
+# (BENCH_SIZE=100M by default; the large-load rows, request fill, 1 GB memory and resume, use
+# BENCH_LARGE_SIZE=1G; BENCH_RUNS=3), and the baselines
 # measured in the same run — Miller (installed here when missing) and pyclarify with pandas (the
 # test venv). The table is printed and written to bench/results.md with the machine it ran on.
 bench: setup conformance-env
