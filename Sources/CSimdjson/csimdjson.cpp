@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -270,7 +271,7 @@ csj_type csj_lookup(csj_parser *parser, const char *pointer, size_t len, csj_val
 
 csj_paths *csj_paths_create(const char *const *pointers, const size_t *lengths, size_t count) {
     try {
-        auto *paths = new csj_paths();
+        auto paths = std::make_unique<csj_paths>();
         paths->count = count;
         paths->nodes.emplace_back();
         std::vector<std::string> tokens;
@@ -294,7 +295,7 @@ csj_paths *csj_paths_create(const char *const *pointers, const size_t *lengths, 
             }
             paths->nodes[node].outputs.push_back(i);
         }
-        return paths;
+        return paths.release();
     } catch (...) {
         return nullptr;
     }

@@ -6,6 +6,7 @@ import Testing
 private struct CountingReader: RowReader {
     let count: Int
     var failAfter: Int?
+    var rawBytes = 0
     var handed = 0
     var fieldNames: [String] { ["n"] }
     var position: ReadPosition? { ReadPosition(offset: Int64(handed), line: handed + 1) }
@@ -16,7 +17,7 @@ private struct CountingReader: RowReader {
         if let failAfter, handed == failAfter { throw Broken() }
         guard handed < count else { return nil }
         handed += 1
-        return .row(SourceRow(location: RowLocation(file: "f", line: handed, byteOffset: Int64(handed)), values: [.text(String(handed))], raw: []))
+        return .row(SourceRow(location: RowLocation(file: "f", line: handed, byteOffset: Int64(handed)), values: [.text(String(handed))], raw: Array(repeating: 0x41, count: rawBytes)))
     }
 
     mutating func resume(at position: ReadPosition) throws {}
@@ -38,6 +39,18 @@ struct ReadAheadTests {
         let ahead = ReadAhead(CountingReader(count: count), batchSize: 256, depth: 2)
         #expect(try lines(ahead) == Array(stride(from: 1, through: count, by: 1)))
         #expect(try ahead.nextOutcome() == nil)
+    }
+
+    @Test("batches end at a byte size too: rows of long lines still arrive whole and in order")
+    func byteBound() throws {
+        let ahead = ReadAhead(CountingReader(count: 40, rawBytes: 300_000), batchSize: 256, batchBytes: 1 << 20, depth: 2)
+        var lines: [Int] = []
+        while let outcome = try ahead.nextOutcome() {
+            guard case .row(let row) = outcome else { continue }
+            #expect(row.raw.count == 300_000)
+            lines.append(row.location.line)
+        }
+        #expect(lines == Array(1...40))
     }
 
     @Test("an error comes after the outcomes read before it, then the reader is done", arguments: [0, 3, 256, 700])

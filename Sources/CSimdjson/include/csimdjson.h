@@ -83,7 +83,9 @@ void csj_paths_destroy(csj_paths *paths);
 
 /// Looks up every compiled pointer in the last successfully parsed document: `out[i]` is what
 /// csj_lookup would give for pointer i (same rules: first of duplicate keys, array indexes
-/// without leading zeros, CSJ_MISSING for anything that leads nowhere).
+/// without leading zeros, CSJ_MISSING for anything that leads nowhere), with one exception: an
+/// array index of 19 or more digits is CSJ_MISSING here, where simdjson's at_pointer lets the
+/// number wrap around (and `/18446744073709551616` finds element 0).
 void csj_lookup_paths(csj_parser *parser, const csj_paths *paths, csj_value *out);
 
 /// Starts going through the array at `pointer[0..<len]` in the last parsed document: returns

@@ -7,8 +7,9 @@ import Foundation
 ///
 /// The reader belongs to the thread from `init` on. Only plain files are read ahead (see
 /// `worthwhile`): stopping early waits for the thread's current batch, which for a pipe could
-/// wait for as long as its writer likes. Memory is bounded: `depth` batches of `batchSize`
-/// outcomes.
+/// wait for as long as its writer likes. Memory is bounded: `depth` batches, each ending at
+/// `batchSize` outcomes or `batchBytes` of raw rows (a row holds its raw line, and lines may be
+/// megabytes long), plus the batch being read and the one being handed out.
 final class ReadAhead {
     /// One batch: outcomes, and how the reader ended after them (if it did).
     private struct Batch {
@@ -42,7 +43,7 @@ final class ReadAhead {
         return stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    init(_ reader: any RowReader, batchSize: Int = 256, depth: Int = 4) {
+    init(_ reader: any RowReader, batchSize: Int = 256, batchBytes: Int = 1 << 20, depth: Int = 4) {
         let shared = self.shared
         let owned = Owned(reader: reader)
         let thread = Thread {
@@ -56,9 +57,14 @@ final class ReadAhead {
 
                 var batch = Batch(outcomes: [])
                 batch.outcomes.reserveCapacity(batchSize)
+                var bytes = 0
                 do {
-                    while batch.outcomes.count < batchSize {
+                    while batch.outcomes.count < batchSize && bytes < batchBytes {
                         guard let outcome = try reader.next() else { batch.ended = true; break }
+                        switch outcome {
+                        case .row(let row): bytes += row.raw.count
+                        case .problem(let problem): bytes += problem.raw.count
+                        }
                         batch.outcomes.append(outcome)
                     }
                 } catch {
@@ -80,7 +86,8 @@ final class ReadAhead {
         thread.start()
     }
 
-    /// Stops the thread and waits for it: the reader (and its file) is closed when this returns.
+    /// Stops the thread (at the end of the batch it is reading) and waits for it: the reader,
+    /// and its file, are released when this returns.
     deinit {
         shared.condition.lock()
         shared.stop = true

@@ -62,10 +62,11 @@ struct OxEventBatchBuilder {
     var isEmpty: Bool { count == 0 }
 
     /// The body's whole capacity is reserved at once: grown by doubling, the first 9 MiB body
-    /// copied 16 MiB through fresh pages. Pages not written to cost no memory.
+    /// copied 16 MiB through fresh pages. The slack is for the entry that does not fit, which
+    /// `addEvent` writes before taking it out again. Pages not written to cost no memory.
     init(limit: Int) {
         self.limit = limit
-        body.reserveCapacity(limit)
+        body.reserveCapacity(limit + 64 << 10)
     }
 
     /// An event's entry, as `addEvent` writes it.
@@ -118,7 +119,14 @@ struct OxEventBatchBuilder {
         return true
     }
 
-    func encode() -> [UInt8] { body + [UInt8(ascii: "]")] }
+    /// The body, in an array of its own size (not the builder's reserved capacity).
+    func encode() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + 1)
+        out.append(contentsOf: body)
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
 
     /// Empties the batch for the next body, keeping its memory: a 9 MiB body grown anew each
     /// time costs page faults on every page (large blocks come straight from mmap).
