@@ -28,12 +28,18 @@ struct EmulatorHarness: Sendable {
         }
     }
 
+    /// AsyncHTTPClient's `.shared` client sets a 90 s idle read timeout, and with one set, an
+    /// answer the emulator gives before it has read the whole request (a refused Basic-auth pair)
+    /// can trip a precondition in its HTTP/1 handler and crash the test process (seen once in CI).
+    /// sigport's own clients set no read timeout either; this one lives as long as the process.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration())
+
     func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await Self.client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
     }

@@ -18,7 +18,14 @@ public struct HTTPTransport: Sendable {
     let maxResponseBytes: Int
     let timeout: TimeAmount
 
-    public init(client: HTTPClient = .shared, maxResponseBytes: Int = 256 * 1024 * 1024, timeout: TimeAmount = .seconds(120)) {
+    /// The client of a transport made without one: configured as `with` configures its own, for
+    /// the process's lifetime. Not AsyncHTTPClient's `.shared`: that one sets a 90 s idle read
+    /// timeout, and with one set, an answer a server gives before it has read the whole request
+    /// can trip a precondition in AsyncHTTPClient's HTTP/1 handler (it crashed a test run once).
+    /// Requests are bounded by `timeout` instead.
+    public static let defaultClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(tls: nil))
+
+    public init(client: HTTPClient = HTTPTransport.defaultClient, maxResponseBytes: Int = 256 * 1024 * 1024, timeout: TimeAmount = .seconds(120)) {
         self.client = client
         self.maxResponseBytes = maxResponseBytes
         self.timeout = timeout
@@ -31,9 +38,7 @@ public struct HTTPTransport: Sendable {
     /// the client until the request times out: sigport's own retry loops decide what is worth
     /// another try, and a certificate that does not verify is not.
     public static func with<T>(caFile: String?, _ body: (HTTPTransport) async throws -> T) async throws -> T {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(15)
+        var tls: TLSConfiguration?
         if let caFile {
             let roots: [NIOSSLCertificate]
             do { roots = try NIOSSLCertificate.fromPEMFile(caFile) } catch {
@@ -44,11 +49,10 @@ public struct HTTPTransport: Sendable {
                 throw SigportError(.invalidArgument, "The CA file \(caFile) holds no PEM certificate sigport can read.",
                                    hint: "Give --ca-file the PEM file of the CA that signed the API's certificate.")
             }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(roots)
-            configuration.tlsConfiguration = tls
+            tls = TLSConfiguration.makeClientConfiguration()
+            tls?.trustRoots = .certificates(roots)
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(tls: tls))
         do {
             let result = try await body(HTTPTransport(client: client))
             try await client.shutdown()
@@ -57,6 +61,14 @@ public struct HTTPTransport: Sendable {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    private static func configuration(tls: TLSConfiguration?) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(15)
+        configuration.tlsConfiguration = tls
+        return configuration
     }
 
     /// A handshake the certificate check failed, or a certificate for another host name: final,
