@@ -47,14 +47,14 @@ struct InsertFrameBuilder: Sendable {
         self.integration = integration
         self.requestID = requestID
         self.limit = limit
-        bytes = Self.prefix(integration: integration, id: requestID).utf8.count + Self.middle.utf8.count + Self.suffix.utf8.count
+        bytes = Self.emptySize(integration: integration, id: requestID)
     }
 
     /// Empties the frame for the next request, keeping its arrays' memory: `plan` fills one body
     /// after another, and arrays of a body's size grown anew each time cost a page fault per page.
     mutating func removeAll(requestID: Int) {
         self.requestID = requestID
-        bytes = Self.prefix(integration: integration, id: requestID).utf8.count + Self.middle.utf8.count + Self.suffix.utf8.count
+        bytes = Self.emptySize(integration: integration, id: requestID)
         times.removeAll(keepingCapacity: true)
         column = nil
         latest = .min
@@ -68,6 +68,11 @@ struct InsertFrameBuilder: Sendable {
         keyOfName.removeAll(keepingCapacity: true)
         nameOfKey.removeAll(keepingCapacity: true)
         touched.removeAll(keepingCapacity: true)
+    }
+
+    /// The size of a body with no times and no series.
+    private static func emptySize(integration: String, id: Int) -> Int {
+        prefix(integration: integration, id: id).utf8.count + middle.utf8.count + suffix.utf8.count
     }
 
     private static func prefix(integration: String, id: Int) -> String {

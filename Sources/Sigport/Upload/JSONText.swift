@@ -118,8 +118,8 @@ enum JSONText {
 
     /// Whether `string` has to escape anything in `value`.
     static func needsEscape(_ value: String) -> Bool {
-        value.utf8.withContiguousStorageIfAvailable { bytes in bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
-            ?? value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+        func escaped(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+        return value.utf8.withContiguousStorageIfAvailable { $0.contains(where: escaped) } ?? value.utf8.contains(where: escaped)
     }
 
     /// `string(value)`, appended as bytes.

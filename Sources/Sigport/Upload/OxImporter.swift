@@ -113,6 +113,8 @@ public final class OxImporter {
                                   type: event.eventType, reading: event.reading, timestampMilliseconds: Self.milliseconds(time)).count
     }
 
+    /// Microseconds to the whole milliseconds `event_timestamp` holds (towards the past); the
+    /// planner sizes its bodies with it too.
     static func milliseconds(_ microseconds: Int64) -> Int64 {
         microseconds >= 0 ? microseconds / 1000 : -((-microseconds + 999) / 1000)
     }

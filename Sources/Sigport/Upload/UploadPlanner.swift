@@ -33,7 +33,7 @@ public struct UploadPlanner {
             for event in row.events {
                 func add() -> Bool {
                     events.addEvent(org: Self.placeholderID, sensor: Self.placeholderID, beacon: event.beacon.map { _ in Self.placeholderID },
-                                    type: event.eventType, reading: event.reading, timestampMilliseconds: Self.floorMilliseconds(row.time))
+                                    type: event.eventType, reading: event.reading, timestampMilliseconds: OxImporter.milliseconds(row.time))
                 }
                 if add() { continue }
                 plan.add("POST /event", size: events.bytes)
@@ -42,9 +42,6 @@ public struct UploadPlanner {
             }
         }
     }
-
-    /// Microseconds to the whole milliseconds `event_timestamp` holds (towards the past).
-    static func floorMilliseconds(_ micros: Int64) -> Int64 { micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000) }
 
     private mutating func flushFrame() {
         guard !frame.isEmpty else { return }
