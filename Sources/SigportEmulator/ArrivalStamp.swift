@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import HummingbirdCore
 import NIOHTTPTypes
@@ -13,21 +12,28 @@ final class ArrivalStamp: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = HTTPRequestPart
 
     static let field = HTTPField.Name("X-Sigport-Emulator-Arrival")!
+    /// Stamps are nanoseconds from this instant, so that any clock's instants fit a header.
+    private static let origin = ContinuousClock.now
+
+    private let clock: PaceClock
+
+    init(clock: PaceClock) {
+        self.clock = clock
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        head.headerFields[Self.field] = String(DispatchTime.now().uptimeNanoseconds)
+        let (seconds, attoseconds) = Self.origin.duration(to: clock.now()).components
+        head.headerFields[Self.field] = String(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    /// The stamped arrival as an instant of the continuous clock (now, less the time since).
-    static func arrival(of headers: HTTPFields) -> ContinuousClock.Instant {
-        let now = ContinuousClock.now
-        guard let text = headers[field], let stamp = UInt64(text) else { return now }
-        let elapsed = DispatchTime.now().uptimeNanoseconds &- stamp
-        return elapsed < 60_000_000_000 ? now - .nanoseconds(Int64(elapsed)) : now
+    /// The stamped arrival; `now` for a request that has none (it did not come through a channel).
+    static func arrival(of headers: HTTPFields, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        guard let text = headers[field], let nanoseconds = Int64(text) else { return now }
+        return origin + .nanoseconds(nanoseconds)
     }
 }

@@ -34,7 +34,7 @@ public struct Emulator: Sendable {
         OxAPI(store: store, gate: gate, authority: authority).register(on: router)
         let statistics = self.statistics
         router.get("/_emulator/stats") { _, _ in Response.json(await statistics.snapshot) }
-        let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp()]))
+        let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp(clock: configuration.paceClock)]))
         let app = Application(
             router: router,
             server: try configuration.tls.map { files in try .tls(http, tlsConfiguration: Self.serverTLS(files)) } ?? http,

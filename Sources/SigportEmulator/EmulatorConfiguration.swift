@@ -18,6 +18,8 @@ public struct EmulatorConfiguration: Sendable {
     /// Arrival jitter forgiven when judging the interval, so a client paced at exactly the
     /// interval is not refused for a scheduler hiccup. Two requests 990 ms apart are still refused.
     public var paceTolerance: Duration
+    /// When a request arrived, for the pace.
+    public var paceClock: PaceClock
     /// Lifetime of OAuth access tokens of the integration API.
     public var accessTokenLifetime: Duration
     /// Lifetime of ox client JWTs (3 days, as the sample token).
@@ -46,6 +48,7 @@ public struct EmulatorConfiguration: Sendable {
         maxRequestBytes: Int = IntegrationContract.maxRequestBytes,
         requestInterval: Duration = .seconds(1) / IntegrationContract.requestsPerSecond,
         paceTolerance: Duration = .milliseconds(5),
+        paceClock: PaceClock = .continuous,
         accessTokenLifetime: Duration = .seconds(3600),
         oxTokenLifetime: Duration = .seconds(OxContract.tokenLifetimeSeconds),
         faults: FaultConfiguration = .none,
@@ -58,6 +61,7 @@ public struct EmulatorConfiguration: Sendable {
         self.maxRequestBytes = maxRequestBytes
         self.requestInterval = requestInterval
         self.paceTolerance = paceTolerance
+        self.paceClock = paceClock
         self.accessTokenLifetime = accessTokenLifetime
         self.oxTokenLifetime = oxTokenLifetime
         self.faults = faults

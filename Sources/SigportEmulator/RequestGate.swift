@@ -46,7 +46,7 @@ struct RequestGate: Sendable {
         authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
-        let arrival = ArrivalStamp.arrival(of: request.headers)
+        let arrival = ArrivalStamp.arrival(of: request.headers, now: configuration.paceClock.now())
         let fault = await faults.draw()
         if let fault { await stats.recordFault(fault) }
         switch fault {
