@@ -56,6 +56,23 @@ struct RowMapperLongTests {
         #expect(mapper.map(textRow(["30.03.2024 22:00:00", "M1.Speed", ""])).mappedRow?.values.isEmpty == true)
     }
 
+    @Test("rows taking turns between tags find their signals again; a rejected row's new signal is taken out, and made again by the next row")
+    func turns() throws {
+        var mapper = try RowMapper(mapping: Mapping.load(path: samplePath("Mappings/plc-long.yaml")))
+        try mapper.start(file: InputFile(path: "line-3_2024-03-31.csv"), fieldNames: ["Zeit", "Tag", "Wert"])
+        func signal(_ tag: String, _ value: String = "1") -> [Int]? {
+            mapper.map(textRow(["30.03.2024 22:00:00", tag, value])).mappedRow?.values.map(\.signal)
+        }
+        #expect([signal("M1.Speed"), signal("M1.Current"), signal("M1.Speed"), signal("M1.Current")] == [[0], [1], [0], [1]])
+        #expect(signal("M2.Speed", "fast") == nil, "rejected: not a number")
+        #expect(mapper.signals.map(\.inputID) == ["plc/line-3/M1.Speed", "plc/line-3/M1.Current"])
+        #expect(signal("M1.Current") == [1])
+        #expect(signal("M2.Speed", "fast") == nil)
+        #expect(signal("M2.Speed") == [2])
+        #expect([signal("M1.Speed"), signal("M2.Speed"), signal("M1.Current")] == [[0], [2], [1]])
+        #expect(mapper.signals.map(\.inputID) == ["plc/line-3/M1.Speed", "plc/line-3/M1.Current", "plc/line-3/M2.Speed"])
+    }
+
     @Test("{id} that breaks the input ID regex, and an empty id, are rejected on the id field")
     func idRejects() throws {
         var mapper = try RowMapper(mapping: Mapping.load(path: samplePath("Mappings/plc-long.yaml")))

@@ -68,8 +68,10 @@ struct RowMapperTests {
         // The temperature would make yard's first signal; the door state breaks a rule.
         #expect(mapper.map(textRow(["2024-03-01T00:01:00Z", "yard", "1", "AJAR"])).rejection?.rule == "enum-state")
         #expect(mapper.signals.map(\.inputID) == ["pier/gw-0042/temp", "pier/door"])
+        #expect(mapper.map(textRow(["2024-03-01T00:01:30Z", "pier", "3", "OPEN"])).mappedRow?.values.map(\.signal) == [0, 1])
         let row = try #require(mapper.map(textRow(["2024-03-01T00:02:00Z", "yard", "2", "OPEN"])).mappedRow)
         #expect(row.values.map(\.signal) == [2, 3])
+        #expect(mapper.map(textRow(["2024-03-01T00:03:00Z", "pier", "4", "OPEN"])).mappedRow?.values.map(\.signal) == [0, 1])
         #expect(mapper.signals.map(\.inputID) == ["pier/gw-0042/temp", "pier/door", "yard/gw-0042/temp", "yard/door"])
     }
 

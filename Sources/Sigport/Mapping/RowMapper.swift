@@ -11,13 +11,11 @@ public struct RowMapper {
     private var fileFields: [String: String] = [:]
 
     public private(set) var signals: [SignalDefinition] = []
-    /// Per signal spec, the fields its input ID was last rendered from and the signal it gave:
-    /// rows of one device repeat them, so most rows reuse it without rendering or hashing.
-    private var recentSignal: [(key: [String?], index: Int, inputID: String)?]
-    /// Per signal spec, the position of its value field in this file's rows, and of the fields
-    /// its input ID template reads (by part; nil for other parts).
+    /// Per signal spec, the position of its value field in this file's rows.
     private var valuePosition: [Int?] = []
-    private var keyPositions: [[Int?]] = []
+    /// The positions of the timestamp and (long layouts) id fields in this file's rows.
+    private var timePosition: Int?
+    private var idPosition: Int?
     /// Per ox event spec, the position of its reading's field in this file's rows.
     private var eventPosition: [Int?] = []
     private var signalIndex: [String: Int] = [:]
@@ -25,16 +23,15 @@ public struct RowMapper {
     private var sensorIndex: [EntityDefinition: Int] = [:]
     public private(set) var beacons: [EntityDefinition] = []
     private var beaconIndex: [EntityDefinition: Int] = [:]
-    /// Per entity kind (0 sensor, 1 beacon): the positions of the row fields its templates read
-    /// in this file (nil when one is not in the file), and the catalog index each combination of
-    /// their values gave. A row of a known device then names its entity without rendering four
-    /// templates and hashing a field dictionary — a third of a JSONL-to-ox plan's time before.
-    private var entityKeyPositions: [[Int]?] = [nil, nil]
-    /// Keyed by the hash of the values, computed in place: building a key array per row and
-    /// hashing it cost more than the rest of the lookup.
-    private var entityByKey: [[Int: [(key: [FieldValue], index: Int)]]] = [[:], [:]]
+    /// The catalog index each combination of template fields gave, for this file: at 0 the
+    /// sensor's, at 1 the beacon's, at 2 + s signal spec s's input ID. Nil where a field the
+    /// templates read is not in the file. A row of a known device then names its entity
+    /// without rendering four templates and hashing a field dictionary (a third of a JSONL-to-ox
+    /// plan's time before), and its signal without rendering and hashing its input ID.
+    private var keyCaches: [TemplateKeyCache?] = []
+    private static let signalCaches = 2
     /// Keys this row added, taken out again if the row is rejected.
-    private var newEntityKeys: [(kind: Int, hash: Int)] = []
+    private var newKeys: [(cache: Int, hash: Int)] = []
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -44,7 +41,6 @@ public struct RowMapper {
         var scale: Double
         var offset: Double
         var states: [String: Int]
-        var inputIDParts: [Template.Part]
     }
     private let hotSignals: [HotSignal]
 
@@ -52,33 +48,32 @@ public struct RowMapper {
         self.mapping = mapping
         hotSignals = mapping.signals.map {
             HotSignal(field: $0.field ?? mapping.long?.valueField ?? "", valueType: $0.valueType, scale: $0.scale, offset: $0.offset,
-                      states: $0.states, inputIDParts: $0.inputID.parts)
+                      states: $0.states)
         }
         self.timestamps = TimestampParser(mapping.source.timestamp)
-        self.recentSignal = Array(repeating: nil, count: mapping.signals.count)
     }
 
     /// Prepares for the rows of one file: which value holds which field, and the file-name
     /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
     public mutating func start(file: InputFile, fieldNames: [String]) throws {
-        recentSignal = Array(repeating: nil, count: mapping.signals.count)
         index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         eventPosition = (mapping.ox?.events ?? []).map { index[$0.field ?? mapping.long?.valueField ?? ""] }
-        keyPositions = hotSignals.map { spec in
-            spec.inputIDParts.map { part in if case .field(let name) = part { index[name] } else { nil } }
-        }
-        entityByKey = [[:], [:]]
-        entityKeyPositions = [mapping.ox?.sensor, mapping.ox?.beacon].map { templates -> [Int]? in
+        timePosition = index[mapping.source.timestamp.field]
+        idPosition = mapping.long.flatMap { index[$0.idField] }
+        let positionOf = index, idField = mapping.long?.idField
+        func keyCache(_ templates: [Template]?) -> TemplateKeyCache? {
             guard let templates else { return nil }
-            var names = Set(templates.values.flatMap(\.fields))
-            if templates.values.contains(where: { $0.parts.contains(.id) }) {
-                guard let idField = mapping.long?.idField else { return nil }
+            var names = Set(templates.flatMap(\.fields))
+            if templates.contains(where: { $0.parts.contains(.id) }) {
+                guard let idField else { return nil }
                 names.insert(idField)
             }
-            let positions = names.sorted().map { index[$0] }
-            return positions.contains(nil) ? nil : positions.compactMap { $0 }
+            let positions = names.sorted().map { positionOf[$0] }
+            return positions.contains(nil) ? nil : TemplateKeyCache(positions: positions.compactMap { $0 })
         }
+        keyCaches = [keyCache(mapping.ox.map { Array($0.sensor.values) }), keyCache(mapping.ox?.beacon.map { Array($0.values) })]
+            + mapping.signals.map { keyCache([$0.inputID]) }
         let missing = mapping.referencedFields.filter { index[$0] == nil }
         if !missing.isEmpty && mapping.source.format == .csv {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
@@ -101,10 +96,10 @@ public struct RowMapper {
     /// before the rule it broke are taken out of the catalogs again.
     public mutating func map(_ row: SourceRow) -> MapOutcome {
         let marks = (signals: signals.count, sensors: sensors.count, beacons: beacons.count)
-        newEntityKeys.removeAll(keepingCapacity: true)
+        newKeys.removeAll(keepingCapacity: true)
         let outcome = mapRow(row)
         if case .rejected = outcome {
-            for (kind, hash) in newEntityKeys { entityByKey[kind][hash]?.removeLast() }
+            for (cache, hash) in newKeys.reversed() { keyCaches[cache]?.removeLast(hash: hash) }
             for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
             signals.removeLast(signals.count - marks.signals)
             for sensor in sensors[marks.sensors...] { sensorIndex[sensor] = nil }
@@ -124,7 +119,7 @@ public struct RowMapper {
         }
 
         let timeField = mapping.source.timestamp.field
-        let timeValue = context.value(timeField)
+        let timeValue = context.value(at: timePosition, field: timeField)
         if context.isEmpty(timeValue) { return reject(.timestampMissing, timeField) }
         let time: Int64
         switch timestamps.microseconds(timeValue) {
@@ -137,7 +132,7 @@ public struct RowMapper {
         }
 
         var mapped = MappedRow(time: time)
-        let rowID = mapping.long.flatMap { context.text($0.idField) }
+        let rowID = mapping.long.flatMap { context.text(at: idPosition, field: $0.idField) }
         var renderer: TemplateRenderer {
             TemplateRenderer(context: context, file: fileFields, id: rowID, idField: mapping.long?.idField, defaults: mapping.source.defaults)
         }
@@ -162,26 +157,17 @@ public struct RowMapper {
                     case .failure(let rule): return reject(rule, field)
                     }
                 }
-                // The fields the input ID reads, compared in place with those of the signal the
-                // spec gave last (no key array per value). The index is checked against the
-                // catalog: a rejected row's signals are rolled back.
-                func keyPart(_ p: Int) -> String? {
-                    switch spec.inputIDParts[p] {
-                    case .field(let name): context.text(at: keyPositions[s][p], field: name)
-                    case .id: rowID
-                    case .literal, .file: nil
-                    }
-                }
+                let cache = Self.signalCaches + s
+                let probe = keyCaches[cache]?.probe(row)
                 let signal: Int
-                if let recent = recentSignal[s], recent.index < signals.count, signals[recent.index].inputID == recent.inputID,
-                   recent.key.indices.allSatisfy({ keyPart($0) == recent.key[$0] }) {
-                    signal = recent.index
+                if let known = probe?.index {
+                    signal = known
                 } else {
                     switch catalogSignal(mapping.signals[s], renderer) {
                     case .success(let i): signal = i
                     case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                     }
-                    recentSignal[s] = (spec.inputIDParts.indices.map(keyPart), signal, signals[signal].inputID)
+                    if let probe { remember(probe, cache: cache, row: row, index: signal) }
                 }
                 mapped.values.append((signal, number))
             }
@@ -257,24 +243,18 @@ public struct RowMapper {
 
     /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
     private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
-        var hash: Int?
-        if let positions = entityKeyPositions[kind] {
-            func value(_ p: Int) -> FieldValue { p < row.values.count ? row.values[p] : .missing }
-            var hasher = Hasher()
-            for p in positions { value(p).hash(into: &hasher) }
-            hash = hasher.finalize()
-            for entry in entityByKey[kind][hash!] ?? [] where positions.indices.allSatisfy({ value(positions[$0]) == entry.key[$0] }) {
-                return .success(entry.index)
-            }
-        }
+        let probe = keyCaches[kind]?.probe(row)
+        if let known = probe?.index { return .success(known) }
         let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
                               : Self.entity(templates, renderer, catalog: &beacons, index: &beaconIndex)
-        if let hash, let positions = entityKeyPositions[kind], case .success(let i) = found {
-            let key = positions.map { $0 < row.values.count ? row.values[$0] : .missing }
-            entityByKey[kind][hash, default: []].append((key, i))
-            newEntityKeys.append((kind, hash))
-        }
+        if let probe, case .success(let i) = found { remember(probe, cache: kind, row: row, index: i) }
         return found
+    }
+
+    /// Caches the catalog index a row's templates gave, to be taken back if the row is rejected.
+    private mutating func remember(_ probe: TemplateKeyCache.Probe, cache: Int, row: SourceRow, index: Int) {
+        keyCaches[cache]?.insert(probe, row: row, index: index)
+        newKeys.append((cache, probe.hash))
     }
 
     private static func entity(_ templates: [String: Template], _ renderer: TemplateRenderer,

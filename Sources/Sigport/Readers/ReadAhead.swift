@@ -24,12 +24,16 @@ final class ReadAhead {
         var ready: [Batch] = []
         var stop = false
         var exited = false
+        /// Whether a side sleeps on `condition`: the other wakes it only then, not once per batch.
+        var readerWaits = false
+        var callerWaits = false
     }
 
     /// Hands the reader to the thread; nothing else touches it afterwards.
     private struct Owned: @unchecked Sendable { var reader: any RowReader }
 
     private let shared = Shared()
+    private let depth: Int
     private var current: [ReadOutcome] = []
     private var next = 0
     private var ended = false
@@ -43,14 +47,19 @@ final class ReadAhead {
         return stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    init(_ reader: any RowReader, batchSize: Int = 256, batchBytes: Int = 1 << 20, depth: Int = 4) {
+    init(_ reader: any RowReader, batchSize: Int = 256, batchBytes: Int = 1 << 20, depth: Int = 8) {
+        self.depth = depth
         let shared = self.shared
         let owned = Owned(reader: reader)
         let thread = Thread {
             var reader = owned.reader
             while true {
                 shared.condition.lock()
-                while shared.ready.count >= depth && !shared.stop { shared.condition.wait() }
+                while shared.ready.count >= depth && !shared.stop {
+                    shared.readerWaits = true
+                    shared.condition.wait()
+                }
+                shared.readerWaits = false
                 let stop = shared.stop
                 shared.condition.unlock()
                 if stop { break }
@@ -73,7 +82,7 @@ final class ReadAhead {
                 let last = batch.ended || batch.error != nil
                 shared.condition.lock()
                 shared.ready.append(batch)
-                shared.condition.broadcast()
+                if shared.callerWaits { shared.condition.signal() }
                 shared.condition.unlock()
                 if last { break }
             }
@@ -109,9 +118,15 @@ final class ReadAhead {
             }
             if ended { return nil }
             shared.condition.lock()
-            while shared.ready.isEmpty { shared.condition.wait() }
+            while shared.ready.isEmpty {
+                shared.callerWaits = true
+                shared.condition.wait()
+            }
+            shared.callerWaits = false
             let batch = shared.ready.removeFirst()
-            shared.condition.broadcast()
+            // The reader, when it sleeps on a full queue, is woken once half of it is taken: it
+            // then reads several batches per wake-up, not one.
+            if shared.readerWaits && shared.ready.count <= depth / 2 { shared.condition.signal() }
             shared.condition.unlock()
             current = batch.outcomes
             next = 0

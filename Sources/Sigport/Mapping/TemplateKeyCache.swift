@@ -1,0 +1,61 @@
+/// Catalog indices by the raw values of the row fields some templates read: a row whose fields
+/// were seen before names the same signal, sensor or beacon, so it is found without rendering
+/// its templates, building a key or hashing a text the templates make.
+///
+/// Long layouts are why it is keyed by all the values seen, not only the last: their rows take
+/// turns between signals, and a cache of the last one missed on every row (rendering the input
+/// ID and hashing it was most of a long CSV plan's mapping time).
+///
+/// The values are compared as read, before null texts and defaults are applied; those are fixed
+/// for a file, and the cache lives as long as one file's rows.
+struct TemplateKeyCache {
+    /// The positions in a row of the fields the templates read.
+    let positions: [Int]
+    /// Keyed by the hash of the values, computed in place (no key array per row).
+    private var byHash: [Int: [(key: [FieldValue], index: Int)]] = [:]
+    /// The entry found or added last: rows of one device repeat it, and need no hashing.
+    private var last: (key: [FieldValue], index: Int)?
+
+    init(positions: [Int]) {
+        self.positions = positions
+    }
+
+    /// A row's key, found or not: give it back to `insert` after a miss.
+    struct Probe {
+        let hash: Int
+        let index: Int?
+    }
+
+    mutating func probe(_ row: SourceRow) -> Probe {
+        if let last, matches(last.key, row) { return Probe(hash: 0, index: last.index) }
+        var hasher = Hasher()
+        for p in positions { value(row, p).hash(into: &hasher) }
+        let hash = hasher.finalize()
+        for entry in byHash[hash] ?? [] where matches(entry.key, row) {
+            last = entry
+            return Probe(hash: hash, index: entry.index)
+        }
+        return Probe(hash: hash, index: nil)
+    }
+
+    /// Records the catalog index a missed row's templates gave.
+    mutating func insert(_ probe: Probe, row: SourceRow, index: Int) {
+        let entry = (key: positions.map { value(row, $0) }, index: index)
+        byHash[probe.hash, default: []].append(entry)
+        last = entry
+    }
+
+    /// Takes back the latest `insert` under `hash`: the row that made it was rejected, and its
+    /// catalog entry is gone.
+    mutating func removeLast(hash: Int) {
+        byHash[hash]?.removeLast()
+        last = nil
+    }
+
+    private func value(_ row: SourceRow, _ p: Int) -> FieldValue { p < row.values.count ? row.values[p] : .missing }
+
+    private func matches(_ key: [FieldValue], _ row: SourceRow) -> Bool {
+        for i in positions.indices where value(row, positions[i]) != key[i] { return false }
+        return true
+    }
+}
