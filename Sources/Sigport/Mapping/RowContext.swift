@@ -1,11 +1,28 @@
 import Foundation
 
+/// What reading a field takes of the source spec: its null texts, decimal comma and defaults.
+/// Made once per mapper and held by reference, so a row's context costs one retain for it, not
+/// a copy of the whole `SourceSpec` (a tenth of a long CSV plan's retains and releases).
+final class FieldRules: Sendable {
+    let nulls: Set<String>
+    let longestNull: Int
+    let decimalComma: Bool
+    let defaults: [String: String]
+
+    init(_ source: SourceSpec) {
+        nulls = source.nulls
+        longestNull = source.longestNull
+        decimalComma = source.decimalComma
+        defaults = source.defaults
+    }
+}
+
 /// One row's fields as the mapping sees them: by name, with the source's null texts, decimal
 /// comma and defaults applied.
 struct RowContext {
     let row: SourceRow
     let index: [String: Int]
-    let source: SourceSpec
+    let rules: FieldRules
 
     /// The field's value; `.missing` when the row lacks it, with the default applied when empty.
     func value(_ field: String) -> FieldValue { value(at: index[field], field: field) }
@@ -13,7 +30,7 @@ struct RowContext {
     /// The same, with the field's position already known (the hot path: no lookup by name).
     func value(at position: Int?, field: String) -> FieldValue {
         let raw = position.flatMap { $0 < row.values.count ? row.values[$0] : nil } ?? .missing
-        if isEmptyRaw(raw), let fallback = source.defaults[field] { return .text(fallback) }
+        if isEmptyRaw(raw), let fallback = rules.defaults[field] { return .text(fallback) }
         return raw
     }
 
@@ -21,7 +38,7 @@ struct RowContext {
         switch value {
         case .missing, .null: true
         // Hash only texts short enough to be one of the null texts: most values are not.
-        case .text(let text): text.utf8.count <= source.longestNull && source.nulls.contains(text)
+        case .text(let text): text.utf8.count <= rules.longestNull && rules.nulls.contains(text)
         default: false
         }
     }
@@ -63,7 +80,7 @@ struct RowContext {
             if let n = NumberText.plainDecimal(raw) { return .success(n) }
             var text = Substring(raw).trimmingSpaces
             var normalized: String?
-            if source.decimalComma, text.contains(",") {
+            if rules.decimalComma, text.contains(",") {
                 normalized = text.replacingOccurrences(of: ",", with: ".")
                 text = Substring(normalized!)
             }

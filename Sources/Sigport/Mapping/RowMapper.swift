@@ -6,6 +6,7 @@ import SigportContract
 public struct RowMapper {
     public let mapping: Mapping
     private let timestamps: TimestampParser
+    private let rules: FieldRules
     /// Field name → index into a row's values, for the current file.
     private var index: [String: Int] = [:]
     private var fileFields: [String: String] = [:]
@@ -51,6 +52,7 @@ public struct RowMapper {
                       states: $0.states)
         }
         self.timestamps = TimestampParser(mapping.source.timestamp)
+        self.rules = FieldRules(mapping.source)
     }
 
     /// Prepares for the rows of one file: which value holds which field, and the file-name
@@ -111,7 +113,7 @@ public struct RowMapper {
     }
 
     private mutating func mapRow(_ row: SourceRow) -> MapOutcome {
-        let context = RowContext(row: row, index: index, source: mapping.source)
+        let context = RowContext(row: row, index: index, rules: rules)
         for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
         func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
             .rejected(Rejection(location: row.location, column: column, value: column.flatMap { context.display($0) },

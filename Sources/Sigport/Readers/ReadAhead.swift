@@ -34,8 +34,8 @@ final class ReadAhead {
 
     private let shared = Shared()
     private let depth: Int
+    /// The batch being handed out, last outcome first.
     private var current: [ReadOutcome] = []
-    private var next = 0
     private var ended = false
     private var pendingError: (any Error)?
 
@@ -79,6 +79,9 @@ final class ReadAhead {
                 } catch {
                     batch.error = error
                 }
+                // Handed out from the end: `popLast` moves an outcome out, where reading it by
+                // index would copy it (a retain and a release of its arrays per row).
+                batch.outcomes.reverse()
                 let last = batch.ended || batch.error != nil
                 shared.condition.lock()
                 shared.ready.append(batch)
@@ -108,10 +111,7 @@ final class ReadAhead {
     /// The next outcome, as the reader's own `next()` would give it.
     func nextOutcome() throws -> ReadOutcome? {
         while true {
-            if next < current.count {
-                defer { next += 1 }
-                return current[next]
-            }
+            if let outcome = current.popLast() { return outcome }
             if let error = pendingError {
                 pendingError = nil
                 throw error
@@ -129,7 +129,6 @@ final class ReadAhead {
             if shared.readerWaits && shared.ready.count <= depth / 2 { shared.condition.signal() }
             shared.condition.unlock()
             current = batch.outcomes
-            next = 0
             ended = batch.ended || batch.error != nil
             pendingError = batch.error
         }
