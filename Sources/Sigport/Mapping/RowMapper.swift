@@ -33,6 +33,9 @@ public struct RowMapper {
     private static let signalCaches = 2
     /// Keys this row added, taken out again if the row is rejected.
     private var newKeys: [(cache: Int, hash: Int)] = []
+    /// The values array of the row mapped last, kept so the next row can reuse its memory: a
+    /// row has one, and one allocation less per row counts in long layouts (one value a row).
+    private var valuesBuffer: [(signal: Int, value: Double)] = []
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -140,6 +143,9 @@ public struct RowMapper {
         }
         switch mapping.target {
         case .integration:
+            // The last row's array, empty: its memory is reused when the consumer let go of it.
+            swap(&mapped.values, &valuesBuffer)
+            mapped.values.removeAll(keepingCapacity: true)
             mapped.values.reserveCapacity(hotSignals.count)
             for (s, spec) in hotSignals.enumerated() {
                 let field = spec.field
@@ -202,6 +208,7 @@ public struct RowMapper {
                 mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: reading))
             }
         }
+        if mapping.target == .integration { valuesBuffer = mapped.values }
         return .mapped(mapped)
     }
 

@@ -36,8 +36,8 @@ struct TimestampParser: Sendable {
         switch (spec.format, value) {
         case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)
         case (.epoch(let units), .text(let text)): return Self.epoch(text: Array(text.utf8), units: units)
-        case (.iso8601, .text(let text)): return parse(Array(text.utf8), parts: Self.iso8601Parts)
-        case (.pattern, .text(let text)): return parse(Array(text.utf8), parts: pattern)
+        case (.iso8601, .text(var text)): return text.withUTF8 { parse($0, parts: Self.iso8601Parts) }
+        case (.pattern, .text(var text)): return text.withUTF8 { parse($0, parts: pattern) }
         default: return .failure(.format)
         }
     }
@@ -145,7 +145,8 @@ struct TimestampParser: Sendable {
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
 
-    private func parse(_ bytes: [UInt8], parts: [PatternPart]) -> Result<Int64, Failure> {
+    /// Reads the text's own bytes, without copying them per row.
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>, parts: [PatternPart]) -> Result<Int64, Failure> {
         var i = 0
         var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0
         var offset: Int?

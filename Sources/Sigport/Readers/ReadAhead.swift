@@ -11,9 +11,11 @@ import Foundation
 /// `batchSize` outcomes or `batchBytes` of raw rows (a row holds its raw line, and lines may be
 /// megabytes long), plus the batch being read and the one being handed out.
 final class ReadAhead {
-    /// One batch: outcomes, and how the reader ended after them (if it did).
+    /// One batch: outcomes, and how the reader ended after them (if it did). Optional so that
+    /// each is handed out with `take()`, moved rather than copied (a retain and a release of
+    /// its arrays per row).
     private struct Batch {
-        var outcomes: [ReadOutcome]
+        var outcomes: [ReadOutcome?]
         var ended = false
         var error: (any Error)?
     }
@@ -34,8 +36,8 @@ final class ReadAhead {
 
     private let shared = Shared()
     private let depth: Int
-    /// The batch being handed out, last outcome first.
-    private var current: [ReadOutcome] = []
+    private var current: [ReadOutcome?] = []
+    private var next = 0
     private var ended = false
     private var pendingError: (any Error)?
 
@@ -79,9 +81,6 @@ final class ReadAhead {
                 } catch {
                     batch.error = error
                 }
-                // Handed out from the end: `popLast` moves an outcome out, where reading it by
-                // index would copy it (a retain and a release of its arrays per row).
-                batch.outcomes.reverse()
                 let last = batch.ended || batch.error != nil
                 shared.condition.lock()
                 shared.ready.append(batch)
@@ -111,7 +110,10 @@ final class ReadAhead {
     /// The next outcome, as the reader's own `next()` would give it.
     func nextOutcome() throws -> ReadOutcome? {
         while true {
-            if let outcome = current.popLast() { return outcome }
+            if next < current.count {
+                defer { next += 1 }
+                return current[next].take()
+            }
             if let error = pendingError {
                 pendingError = nil
                 throw error
@@ -129,6 +131,7 @@ final class ReadAhead {
             if shared.readerWaits && shared.ready.count <= depth / 2 { shared.condition.signal() }
             shared.condition.unlock()
             current = batch.outcomes
+            next = 0
             ended = batch.ended || batch.error != nil
             pendingError = batch.error
         }
