@@ -2,10 +2,27 @@
 public struct MappedRow: Sendable {
     /// Microseconds since the Unix epoch, UTC.
     public var time: Int64
-    /// Integration target: (index into the signal catalog, value).
-    public var values: [(signal: Int, value: Double)] = []
+    /// Integration target.
+    public var values: [MappedValue] = []
     /// ox target.
     public var events: [MappedEvent] = []
+}
+
+/// A value for the integration target.
+public struct MappedValue: Sendable {
+    /// Index into the signal catalog.
+    public var signal: Int
+    public var value: Double
+    /// The value's JSON text, when the input's text already is exactly what `JSONText.number`
+    /// makes of it (`670.487`, no scale or offset applied): the body copies it rather than
+    /// formatting the number again, which was a tenth of a wide CSV plan's time.
+    public var text: String?
+
+    public init(signal: Int, value: Double, text: String? = nil) {
+        self.signal = signal
+        self.value = value
+        self.text = text
+    }
 }
 
 public struct MappedEvent: Sendable, Hashable {

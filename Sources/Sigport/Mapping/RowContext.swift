@@ -73,11 +73,14 @@ struct RowContext {
 
     /// A number from a JSON number or from text (`-1.5e3`; `1,5` with decimal: ","). Text that
     /// Swift would read but JSON and people would not (`nan`, `inf`, `0x1p3`) is refused.
-    func number(_ value: FieldValue) -> Result<Double, RejectRule> {
+    func number(_ value: FieldValue) -> Result<Double, RejectRule> { numberAndText(value).map(\.value) }
+
+    /// The number, and the field's text when that is already the number's JSON text.
+    func numberAndText(_ value: FieldValue) -> Result<(value: Double, text: String?), RejectRule> {
         switch value {
-        case .number(let n): return n.isFinite ? .success(n) : .failure(.finite)
+        case .number(let n): return n.isFinite ? .success((n, nil)) : .failure(.finite)
         case .text(let raw):
-            if let n = NumberText.plainDecimal(raw) { return .success(n) }
+            if let (n, isJSONText) = NumberText.plainDecimal(raw) { return .success((n, isJSONText ? raw : nil)) }
             var text = Substring(raw).trimmingSpaces
             var normalized: String?
             if rules.decimalComma, text.contains(",") {
@@ -86,7 +89,7 @@ struct RowContext {
             }
             guard !text.isEmpty, text.utf8.allSatisfy(NumberText.allowed), text.utf8.contains(where: { $0 >= 48 && $0 <= 57 }),
                   let n = Double(text) else { return .failure(.number) }
-            return n.isFinite ? .success(n) : .failure(.finite)
+            return n.isFinite ? .success((n, nil)) : .failure(.finite)
         default:
             return .failure(.number)
         }
@@ -99,9 +102,14 @@ enum NumberText {
     /// `-12.375`-style text (no spaces, exponent or comma; at most 15 digits) read exactly without
     /// strtod: the digits make an integer below 2^53 and the power of ten is exact, so the one
     /// division is correctly rounded — the same Double strtod gives. Nil for anything else.
-    static func plainDecimal(_ text: String) -> Double? {
+    ///
+    /// `isJSONText` says the text is exactly what `JSONText.number` writes for the value: no
+    /// leading zero, no `-0`, and for a fraction at most 6 digits, the last not 0, and at least
+    /// 1e-4 in magnitude (`shortDecimal`'s range). Two decimals of at most 15 digits never read
+    /// as the same Double, so no shorter text gives the value back: this text is the shortest.
+    static func plainDecimal(_ text: String) -> (value: Double, isJSONText: Bool)? {
         var text = text
-        return text.withUTF8 { bytes -> Double? in
+        return text.withUTF8 { bytes -> (value: Double, isJSONText: Bool)? in
             guard !bytes.isEmpty else { return nil }
             var i = 0
             let negative = bytes[0] == UInt8(ascii: "-")
@@ -109,6 +117,7 @@ enum NumberText {
             var mantissa: Int64 = 0
             var digits = 0
             var fraction = -1
+            let leadingZero = i + 1 < bytes.count && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] != UInt8(ascii: ".")
             while i < bytes.count {
                 let byte = bytes[i]
                 if byte >= 48 && byte <= 57 {
@@ -125,8 +134,10 @@ enum NumberText {
                 i += 1
             }
             guard digits > 0, digits <= 15, fraction != 0 else { return nil }
-            let value = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
-            return negative ? -value : value
+            let magnitude = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
+            let isJSONText = !leadingZero && !(negative && mantissa == 0)
+                && (fraction < 0 || (fraction <= 6 && bytes[bytes.count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
+            return (negative ? -magnitude : magnitude, isJSONText)
         }
     }
 

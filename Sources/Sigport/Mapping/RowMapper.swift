@@ -35,7 +35,7 @@ public struct RowMapper {
     private var newKeys: [(cache: Int, hash: Int)] = []
     /// The values array of the row mapped last, kept so the next row can reuse its memory: a
     /// row has one, and one allocation less per row counts in long layouts (one value a row).
-    private var valuesBuffer: [(signal: Int, value: Double)] = []
+    private var valuesBuffer: [MappedValue] = []
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -45,6 +45,8 @@ public struct RowMapper {
         var scale: Double
         var offset: Double
         var states: [String: Int]
+        /// Values are taken as read (no scale or offset), so their text may go to the body as is.
+        var asRead: Bool { scale == 1 && offset == 0 }
     }
     private let hotSignals: [HotSignal]
 
@@ -152,10 +154,13 @@ public struct RowMapper {
                 let value = context.value(at: valuePosition[s], field: field)
                 if context.isEmpty(value) { continue }
                 let number: Double
+                var text: String?
                 switch spec.valueType {
                 case .numeric:
-                    switch context.number(value) {
-                    case .success(let n): number = n * spec.scale + spec.offset
+                    switch context.numberAndText(value) {
+                    case .success(let read):
+                        number = read.value * spec.scale + spec.offset
+                        if spec.asRead { text = read.text }
                     case .failure(let rule): return reject(rule, field)
                     }
                     guard number.isFinite else { return reject(.finite, field) }
@@ -177,7 +182,7 @@ public struct RowMapper {
                     }
                     if let probe { remember(probe, cache: cache, row: row, index: signal) }
                 }
-                mapped.values.append((signal, number))
+                mapped.values.append(MappedValue(signal: signal, value: number, text: text))
             }
         case .ox:
             let ox = mapping.ox!

@@ -74,7 +74,7 @@ public final class Importer {
     private let inputIndex: [String: Int32]
     private var nextSequence = 0
     /// A row that did not fit the last request: it opens the next one.
-    private var carried: (ledger: ChunkLedger, time: Int64, values: [(signal: Int, value: Double)], ref: FrameRowRef)?
+    private var carried: (ledger: ChunkLedger, time: Int64, values: [MappedValue], ref: FrameRowRef)?
     private var tracker: ProgressTracker?
 
     public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
@@ -276,7 +276,7 @@ struct BuiltChunk: Sendable {
     }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
-    mutating func add(time: Int64, values: [(signal: Int, value: Double)], ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
+    mutating func add(time: Int64, values: [MappedValue], ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
         guard frame.add(time: time, values: values, name: { catalog[$0].inputID }) else { return false }
         ledger.progress.mapped += 1
         ledger.progress.values += values.count

@@ -32,7 +32,11 @@ struct InsertFrameBuilder: Sendable {
     /// Per slot, the number of the last `add` that touched it (a row naming a signal twice).
     private var touched: [Int] = []
     private var adds = 0
+    /// The row being added: its first `scratchCount` entries. Entries past that are left from
+    /// earlier rows and overwritten, because emptying the array per row (`removeAll`) cost 3% of
+    /// a wide CSV plan.
     private var scratch: [(slot: Int, key: Int, text: String)] = []
+    private var scratchCount = 0
     /// Series arrays of an emptied frame, kept for the next one's series (see `removeAll`).
     private var spare: [[String?]] = []
     /// The body's size so far, in UTF-8 bytes.
@@ -85,7 +89,7 @@ struct InsertFrameBuilder: Sendable {
     /// limit; false when it would not (the caller sends this frame and starts the next with the
     /// row). Use one of the two `add`s per frame.
     mutating func add(time: Int64, values: [(inputID: String, value: Double)]) -> Bool {
-        var keyed: [(signal: Int, value: Double)] = []
+        var keyed: [MappedValue] = []
         keyed.reserveCapacity(values.count)
         for (name, value) in values {
             let key = keyOfName[name] ?? nameOfKey.count
@@ -93,7 +97,7 @@ struct InsertFrameBuilder: Sendable {
                 keyOfName[name] = key
                 nameOfKey.append(name)
             }
-            keyed.append((key, value))
+            keyed.append(MappedValue(signal: key, value: value))
         }
         let names = nameOfKey
         return add(time: time, values: keyed) { names[$0] }
@@ -102,9 +106,9 @@ struct InsertFrameBuilder: Sendable {
     /// Adds a row's values at `time`, series keyed by signal index; `name` gives a key's input
     /// ID the first time the frame meets it. One value per signal and time: a later one in the
     /// row wins, as a re-insert would.
-    mutating func add(time: Int64, values: [(signal: Int, value: Double)], name: (Int) -> String) -> Bool {
+    mutating func add(time: Int64, values: [MappedValue], name: (Int) -> String) -> Bool {
         adds += 1
-        scratch.removeAll(keepingCapacity: true)
+        scratchCount = 0
         let existing: Int?
         if times.isEmpty || time > latest {
             existing = nil
@@ -117,16 +121,17 @@ struct InsertFrameBuilder: Sendable {
         var delta = 0
         var newSeries = 0
         var present = 0
-        for (key, value) in values {
-            let text = JSONText.number(value)
+        for value in values {
+            let key = value.signal
+            let text = value.text ?? JSONText.number(value.value)
             let slot = key < slotOfKey.count ? slotOfKey[key] : -1
-            if slot >= 0, touched[slot] == adds, let i = scratch.firstIndex(where: { $0.slot == slot }) {
+            if slot >= 0, touched[slot] == adds, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot == slot }) {
                 // The same signal again in this row: replace its value.
                 delta += text.utf8.count - scratch[i].text.utf8.count
                 scratch[i].text = text
                 continue
             }
-            if slot < 0, let i = scratch.firstIndex(where: { $0.slot < 0 && $0.key == key }) {
+            if slot < 0, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot < 0 && $0.key == key }) {
                 delta += text.utf8.count - scratch[i].text.utf8.count
                 scratch[i].text = text
                 continue
@@ -145,7 +150,8 @@ struct InsertFrameBuilder: Sendable {
                 delta += (names.count + newSeries == 0 ? 0 : 1) + JSONText.string(name(key)).utf8.count + 3 + (slots - 1) * 5 + text.utf8.count
                 newSeries += 1
             }
-            scratch.append((slot, key, text))
+            if scratchCount < scratch.count { scratch[scratchCount] = (slot, key, text) } else { scratch.append((slot, key, text)) }
+            scratchCount += 1
         }
         if existing == nil {
             delta += (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
@@ -162,7 +168,7 @@ struct InsertFrameBuilder: Sendable {
             latest = max(latest, time)
             for s in series.indices { series[s].append(nil) }
         }
-        for entry in scratch {
+        for entry in scratch[..<scratchCount] {
             if entry.slot >= 0 {
                 series[entry.slot][at] = entry.text
             } else {
