@@ -36,6 +36,7 @@ public struct RowMapper {
     /// The values array of the row mapped last, kept so the next row can reuse its memory: a
     /// row has one, and one allocation less per row counts in long layouts (one value a row).
     private var valuesBuffer: [MappedValue] = []
+    private var lastTime: (text: String, microseconds: Int64)?
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -129,7 +130,7 @@ public struct RowMapper {
         let timeValue = context.value(at: timePosition, field: timeField)
         if context.isEmpty(timeValue) { return reject(.timestampMissing, timeField) }
         let time: Int64
-        switch timestamps.microseconds(timeValue) {
+        switch timestamp(timeValue) {
         case .success(let micros): time = micros
         case .failure(.format): return reject(.timestampFormat, timeField)
         case .failure(.noZone): return reject(.timestampNoZone, timeField)
@@ -215,6 +216,16 @@ public struct RowMapper {
         }
         if mapping.target == .integration { valuesBuffer = mapped.values }
         return .mapped(mapped)
+    }
+
+    /// The row's time. Rows of a long layout repeat their time text row after row (a reading
+    /// per signal): the text read last is kept, and compared before parsing.
+    private mutating func timestamp(_ value: FieldValue) -> Result<Int64, TimestampParser.Failure> {
+        guard case .text(let text) = value else { return timestamps.microseconds(value) }
+        if let last = lastTime, last.text == text { return .success(last.microseconds) }
+        let parsed = timestamps.microseconds(value)
+        if case .success(let microseconds) = parsed { lastTime = (text, microseconds) }
+        return parsed
     }
 
     struct TemplateFailure: Error {
