@@ -41,6 +41,19 @@ struct ReadAheadTests {
         #expect(try ahead.nextOutcome() == nil)
     }
 
+    @Test("each outcome comes with the reader's position after it, as an import records per row")
+    func positions() throws {
+        let ahead = ReadAhead(CountingReader(count: 600), batchSize: 256, depth: 2)
+        #expect(ahead.position == nil)
+        var line = 0
+        while let outcome = try ahead.nextOutcome() {
+            guard case .row(let row) = outcome else { continue }
+            line = row.location.line
+            #expect(ahead.position == ReadPosition(offset: Int64(line), line: line + 1))
+        }
+        #expect(line == 600)
+    }
+
     @Test("batches end at a byte size too: rows of long lines still arrive whole and in order")
     func byteBound() throws {
         let ahead = ReadAhead(CountingReader(count: 40, rawBytes: 300_000), batchSize: 256, batchBytes: 1 << 20, depth: 2)

@@ -1,19 +1,22 @@
 import Foundation
 
 /// Runs a reader on a thread of its own, a few batches ahead of the caller, so that reading and
-/// parsing (a quarter of a JSONL plan's time, a fifth of a wide CSV's) use the second core while
-/// the caller maps and encodes. Outcomes, and an error the reader throws, arrive in the order the
-/// reader gave them.
+/// parsing (about 40% of a CSV plan's CPU time) use the second core while the caller maps and
+/// encodes: `plan`, `validate` and `import`. Outcomes, with the reader's position after each,
+/// and an error the reader throws, arrive in the order the reader gave them.
 ///
 /// The reader belongs to the thread from `init` on. Only plain files are read ahead (see
 /// `worthwhile`): stopping early waits for the thread's current batch, which for a pipe could
 /// wait for as long as its writer likes. Memory is bounded: `depth` batches, each ending at
 /// `batchSize` outcomes or `batchBytes` of raw rows (a row holds its raw line, and lines may be
-/// megabytes long), plus the batch being read and the one being handed out.
+/// megabytes long), plus the batch being read, the one being handed out, and those handed out
+/// that the reader has not freed yet (half the queue at most).
 final class ReadAhead {
     /// One batch: outcomes, and how the reader ended after them (if it did).
     private struct Batch {
         var outcomes: [ReadOutcome]
+        /// The reader's `position` after each outcome.
+        var positions: [ReadPosition?] = []
         var ended = false
         var error: (any Error)?
     }
@@ -40,7 +43,11 @@ final class ReadAhead {
     private let shared = Shared()
     private let depth: Int
     private var current: [ReadOutcome] = []
+    private var currentPositions: [ReadPosition?] = []
     private var next = 0
+    /// Where reading continues after the last outcome handed out, as the reader's own
+    /// `position` said then (see `RowReader.position`): an import records it per row.
+    private(set) var position: ReadPosition?
     private var ended = false
     private var pendingError: (any Error)?
 
@@ -74,6 +81,7 @@ final class ReadAhead {
 
                 var batch = Batch(outcomes: [])
                 batch.outcomes.reserveCapacity(batchSize)
+                batch.positions.reserveCapacity(batchSize)
                 var bytes = 0
                 do {
                     while batch.outcomes.count < batchSize && bytes < batchBytes {
@@ -83,6 +91,7 @@ final class ReadAhead {
                         case .problem(let problem): bytes += problem.raw.count
                         }
                         batch.outcomes.append(outcome)
+                        batch.positions.append(reader.position)
                     }
                 } catch {
                     batch.error = error
@@ -118,6 +127,7 @@ final class ReadAhead {
         while true {
             if next < current.count {
                 defer { next += 1 }
+                position = currentPositions[next]
                 return current[next]
             }
             if let error = pendingError {
@@ -138,6 +148,7 @@ final class ReadAhead {
             if shared.readerWaits && shared.ready.count <= depth / 2 { shared.condition.signal() }
             shared.condition.unlock()
             current = batch.outcomes
+            currentPositions = batch.positions
             next = 0
             ended = batch.ended || batch.error != nil
             pendingError = batch.error

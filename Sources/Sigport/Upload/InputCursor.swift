@@ -59,7 +59,10 @@ struct ChunkLedger: Sendable {
 /// recording problems, rejects and filtered rows in the ledger.
 struct ImportRows {
     let input: InputFile
-    private var reader: any RowReader
+    /// The reader until the rows already done are skipped; then, for a plain file, it is
+    /// handed to a `ReadAhead` and read on the second core (nil here from then on).
+    private var reader: (any RowReader)?
+    private var ahead: ReadAhead?
     /// Rows read so far (outcomes, counted from the input's start).
     private(set) var row = 0
     /// Rows of the input rejected so far (earlier sessions included), for `--max-rejects`.
@@ -77,7 +80,7 @@ struct ImportRows {
     init(_ input: InputFile, mapping: Mapping, mapper: inout RowMapper, record: InputRecord) throws {
         self.input = input
         rejected = record.rejected
-        reader = try mapping.reader(for: input)
+        var reader = try mapping.reader(for: input)
         try mapper.start(file: input, fieldNames: reader.fieldNames)
         if let point = record.resumePoint, point.row <= record.rowsDone {
             try reader.resume(at: point.position)
@@ -91,6 +94,7 @@ struct ImportRows {
             if let position = reader.position { after = ResumePoint(row: row, position: position) }
         }
         before = after
+        if ReadAhead.worthwhile(input) { ahead = ReadAhead(reader) } else { self.reader = reader }
     }
 
     /// Where the rows done so far end; `excludingLast`: the latest row is not done yet.
@@ -107,9 +111,17 @@ struct ImportRows {
     /// The next row, nil at the end of the input.
     mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
         before = after
-        guard let outcome = try reader.next() else { return nil }
+        let read: ReadOutcome?, position: ReadPosition?
+        if let ahead {
+            read = try ahead.nextOutcome()
+            position = ahead.position
+        } else {
+            read = try reader!.next()
+            position = reader!.position
+        }
+        guard let outcome = read else { return nil }
         row += 1
-        if let position = reader.position { after = ResumePoint(row: row, position: position) }
+        if let position { after = ResumePoint(row: row, position: position) }
         switch outcome {
         case .problem(let problem):
             ledger.reject(RejectRecord(problem, input: input))
