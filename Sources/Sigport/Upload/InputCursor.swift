@@ -59,10 +59,8 @@ struct ChunkLedger: Sendable {
 /// recording problems, rejects and filtered rows in the ledger.
 struct ImportRows {
     let input: InputFile
-    /// The reader until the rows already done are skipped; then, for a plain file, it is
-    /// handed to a `ReadAhead` and read on the second core (nil here from then on).
-    private var reader: (any RowReader)?
-    private var ahead: ReadAhead?
+    /// The input's rows past those already done.
+    private var stream: RowStream
     /// Rows read so far (outcomes, counted from the input's start).
     private(set) var row = 0
     /// Rows of the input rejected so far (earlier sessions included), for `--max-rejects`.
@@ -94,7 +92,7 @@ struct ImportRows {
             if let position = reader.position { after = ResumePoint(row: row, position: position) }
         }
         before = after
-        if ReadAhead.worthwhile(input) { ahead = ReadAhead(reader) } else { self.reader = reader }
+        stream = RowStream(reader, input: input)
     }
 
     /// Where the rows done so far end; `excludingLast`: the latest row is not done yet.
@@ -111,17 +109,9 @@ struct ImportRows {
     /// The next row, nil at the end of the input.
     mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
         before = after
-        let read: ReadOutcome?, position: ReadPosition?
-        if let ahead {
-            read = try ahead.nextOutcome()
-            position = ahead.position
-        } else {
-            read = try reader!.next()
-            position = reader!.position
-        }
-        guard let outcome = read else { return nil }
+        guard let outcome = try stream.next() else { return nil }
         row += 1
-        if let position { after = ResumePoint(row: row, position: position) }
+        if let position = stream.position { after = ResumePoint(row: row, position: position) }
         switch outcome {
         case .problem(let problem):
             ledger.reject(RejectRecord(problem, input: input))

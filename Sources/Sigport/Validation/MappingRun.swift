@@ -54,23 +54,12 @@ public struct MappingRun {
     public mutating func run(_ sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> Report {
         var report = Report()
         for input in inputs {
-            var reader: (any RowReader)? = try mapping.reader(for: input)
-            let fieldNames = reader?.fieldNames ?? []
-            try mapper.start(file: input, fieldNames: fieldNames)
-            let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(fieldNames, dialect: mapping.source.csv) : nil
-            // Nothing here needs the reader's positions, so a plain file is read on the second
-            // core. The reader is handed over: no copy of it stays here to be used by mistake.
-            var ahead: ReadAhead?
-            if let handed = reader, ReadAhead.worthwhile(input) {
-                ahead = ReadAhead(handed)
-                reader = nil
-            }
+            let reader = try mapping.reader(for: input)
+            try mapper.start(file: input, fieldNames: reader.fieldNames)
+            let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
+            var rows = RowStream(reader, input: input)
             var counts = Counts()
-            func next() throws -> ReadOutcome? {
-                if let ahead { return try ahead.nextOutcome() }
-                return try reader?.next()
-            }
-            while let outcome = try next() {
+            while let outcome = try rows.next() {
                 counts.read += 1
                 switch outcome {
                 case .problem(let problem):
