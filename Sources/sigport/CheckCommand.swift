@@ -7,7 +7,7 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check that the credentials work against each API they name.",
         discussion: """
-        Fetches a token and makes one read-only request per API (paced like any other request),
+        Fetches a token and makes one read-only request per API (paced like any other request), \
         then prints one line per target. Exits 1 if any target failed.
 
         Example:

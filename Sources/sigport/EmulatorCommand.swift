@@ -9,13 +9,13 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "emulator",
         abstract: "Run a local emulator of the integration API and the ox API.",
         discussion: """
-        A real HTTP server on 127.0.0.1 with the documented limits (9 MiB per request, 1 request
-        per second per credential), auth and errors. The integration API answers at /v1/rpc and
+        A real HTTP server on 127.0.0.1 with the documented limits (9 MiB per request, 1 request \
+        per second per credential), auth and errors. The integration API answers at /v1/rpc and \
         /v1/oauth/token, the ox API at /, /client, /org, /beacon, /sensor and /event.
 
         Example:
           sigport emulator --port 0 --bootstrap creds.json
-        prints the port it picked and writes creds.json (mode 0600) with an integration's
+        prints the port it picked and writes creds.json (mode 0600) with an integration's \
         credentials, an ox org with a client and key, and an ox admin token.
         """)
 

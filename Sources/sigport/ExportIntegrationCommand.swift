@@ -8,13 +8,13 @@ struct ExportIntegrationCommand: AsyncParsableCommand {
         commandName: "integration",
         abstract: "Export an integration's signals: one reading per value.",
         discussion: """
-        Lists the integration's signals with admin.selectSignals (all of them, or those --input
+        Lists the integration's signals with admin.selectSignals (all of them, or those --input \
         and --filter select) and reads their data through their items with clarify.dataFrame:
-        50 items and 40 days per call, paced and retried. The API reads data through items only;
+        50 items and 40 days per call, paced and retried. The API reads data through items only; \
         --publish gives signals without one a hidden item (visible: false) first.
 
-        Columns: timestamp, integration, input_id, name, value, signal_id, item_id. A wide file
-        has one column per signal, named by its input ID. --summary's gaps use each signal's
+        Columns: timestamp, integration, input_id, name, value, signal_id, item_id. A wide file \
+        has one column per signal, named by its input ID. --summary's gaps use each signal's \
         gapDetection, or --gap.
 
         Example:

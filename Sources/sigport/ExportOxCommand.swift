@@ -8,15 +8,15 @@ struct ExportOxCommand: AsyncParsableCommand {
         commandName: "ox",
         abstract: "Export an ox org's events: one reading per event.",
         discussion: """
-        ox has no call that lists events, so the events are those sigport knows: the ledgers of
-        earlier imports and migrations into the org (--events-from RUN_DIR, repeatable) and/or a
-        file of event ids (--event-ids). --sensor, --beacon, --event-type, --from and --to narrow
-        them. They are read with retrieve-many calls (URLs under 2000 bytes, paced) into
-        <run-dir>/export.sqlite, so a killed export resumes without reading them again, and
+        ox has no call that lists events, so the events are those sigport knows: the ledgers of \
+        earlier imports and migrations into the org (--events-from RUN_DIR, repeatable) and/or a \
+        file of event ids (--event-ids). --sensor, --beacon, --event-type, --from and --to narrow \
+        them. They are read with retrieve-many calls (URLs under 2000 bytes, paced) into \
+        <run-dir>/export.sqlite, so a killed export resumes without reading them again, and \
         written in time order.
 
-        Columns: timestamp, org, beacon, sensor, sensor_type, event_type, reading, event_id,
-        sensor_entity_id, beacon_entity_id (beacon and sensor are the user-facing beacon_id and
+        Columns: timestamp, org, beacon, sensor, sensor_type, event_type, reading, event_id, \
+        sensor_entity_id, beacon_entity_id (beacon and sensor are the user-facing beacon_id and \
         sensor_id). A wide file has one column per sensor × event type, named <sensor_id>/<type>.
 
         Example:

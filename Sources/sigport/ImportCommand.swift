@@ -8,26 +8,26 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Load historical readings into the integration API or the ox API, resumably.",
         discussion: """
-        Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends
-        the values in integration.insert requests packed up to the size limit (9 MiB, rows of
-        several files together) at the documented pace (1 request/second), building the next
-        request while one is in flight, retrying 429s, 5xx and dropped connections. Rows the API
-        refuses are isolated by splitting the request and go to the reject file; the rest is sent.
+        Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends \
+        the values in integration.insert requests packed up to the size limit (9 MiB, rows of \
+        several files together) at the documented pace (1 request/second), building the next \
+        request while one is in flight, retrying 429s, 5xx and dropped connections. Rows the API \
+        refuses are isolated by splitting the request and go to the reject file; the rest is sent. \
         On a terminal a status line shows rows, bytes, requests, req/s and the ETA.
 
-        Everything is recorded in <run-dir>/checkpoint.sqlite: run the same command again after a
-        kill, a crash or a budget stop and it resumes where it stopped — nothing lost, nothing sent
-        twice (inserts are idempotent, so the one request whose answer never came is sent again).
+        Everything is recorded in <run-dir>/checkpoint.sqlite: run the same command again after a \
+        kill, a crash or a budget stop and it resumes where it stopped — nothing lost, nothing sent \
+        twice (inserts are idempotent, so the one request whose answer never came is sent again). \
         It refuses to resume when the mapping or an input changed.
 
-        With a `target: ox` mapping it creates the sensors and beacons the rows name (once each),
-        then the events in POST /event arrays, recording every created event's id in the
-        checkpoint. ox creates are not idempotent: a request whose answer was lost (dropped
+        With a `target: ox` mapping it creates the sensors and beacons the rows name (once each), \
+        then the events in POST /event arrays, recording every created event's id in the \
+        checkpoint. ox creates are not idempotent: a request whose answer was lost (dropped \
         connection, HTTP 500) is "in doubt", and --in-doubt decides what to do with it (default:
         stop with exit 6 so that it can be checked first).
 
-        Exit codes: 0 done; 1 done, some rows rejected; 2 invalid mapping; 3 --max-rejects
-        exceeded; 4 an input cannot be used; 5 stopped by --max-requests or --deadline (resumable);
+        Exit codes: 0 done; 1 done, some rows rejected; 2 invalid mapping; 3 --max-rejects \
+        exceeded; 4 an input cannot be used; 5 stopped by --max-requests or --deadline (resumable); \
         6 the API refused or did not answer (resumable).
 
         Example:

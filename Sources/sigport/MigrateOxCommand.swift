@@ -8,19 +8,19 @@ struct MigrateOxCommand: AsyncParsableCommand {
         commandName: "ox",
         abstract: "Copy (or move) an ox org's sensors, beacons and their events to another org.",
         discussion: """
-        The sensors and beacons are those the source org's IdMaps enable and those the ledgers'
-        events name. ox has no call that lists events, so the events come from what sigport
-        knows: the ledgers of earlier imports and migrations (--events-from RUN_DIR, repeatable)
+        The sensors and beacons are those the source org's IdMaps enable and those the ledgers' \
+        events name. ox has no call that lists events, so the events come from what sigport \
+        knows: the ledgers of earlier imports and migrations (--events-from RUN_DIR, repeatable) \
         and/or a file of event ids (--event-ids). Events of other entities are left alone.
 
-        Copy (default) creates each entity again under the target org (event_sensor and
-        event_beacon rewritten to the new ids) and enables the new sensors and beacons in the
-        target's IdMaps; the source is unchanged. --move changes parent_org with update-many
+        Copy (default) creates each entity again under the target org (event_sensor and \
+        event_beacon rewritten to the new ids) and enables the new sensors and beacons in the \
+        target's IdMaps; the source is unchanged. --move changes parent_org with update-many \
         calls, then disables the entities in the source's IdMaps and enables them in the target's.
 
-        Both orgs need a client in the credentials file. Requests are paced per client, within
-        the size limit, and recorded in <run-dir>/checkpoint.sqlite: run the same command again
-        after a kill and it goes on where it stopped. At the end a sample of what was migrated
+        Both orgs need a client in the credentials file. Requests are paced per client, within \
+        the size limit, and recorded in <run-dir>/checkpoint.sqlite: run the same command again \
+        after a kill and it goes on where it stopped. At the end a sample of what was migrated \
         (--verify all: everything) is read back from the target and compared field by field.
 
         Example:

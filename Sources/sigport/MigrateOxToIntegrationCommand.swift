@@ -8,12 +8,12 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
         commandName: "ox-to-integration",
         abstract: "Move an ox org's history onto the integration API: sensors × event types become signals.",
         discussion: """
-        Reads the org's sensors and beacons and the events sigport's ledgers (or an id file) name —
-        ox lists no events — and turns each sensor × event type into a signal: its input ID from
-        --input-id (fields sensor_id, sensor_type, sensor_version, sensor, event_type, org), its
-        name "<event type>, <sensor_id>", labels from the sensor's and its beacons' fields. Event
-        types named with --enum become enum signals. Each event becomes a value at its timestamp,
-        sent in integration.insert requests packed under the size limit and paced; the run
+        Reads the org's sensors and beacons and the events sigport's ledgers (or an id file) name — \
+        ox lists no events — and turns each sensor × event type into a signal: its input ID from \
+        --input-id (fields sensor_id, sensor_type, sensor_version, sensor, event_type, org), its \
+        name "<event type>, <sensor_id>", labels from the sensor's and its beacons' fields. Event \
+        types named with --enum become enum signals. Each event becomes a value at its timestamp, \
+        sent in integration.insert requests packed under the size limit and paced; the run \
         resumes where it stopped (inserts are idempotent).
 
         Needs both sections of the credentials file: ox (a client of the org) and integration.

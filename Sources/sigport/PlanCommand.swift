@@ -8,13 +8,13 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show what an import would send, and how long it takes at the API's pace, offline.",
         discussion: """
-        Runs the whole offline half of an import — read, map, validate, pack into request bodies
-        with the same builders the import uses — and prints the signals (or sensors, beacons and
-        events), values, requests per method, bytes, how full the requests are, the rows that would
-        be rejected by rule, and the time the requests take at the documented pace
+        Runs the whole offline half of an import — read, map, validate, pack into request bodies \
+        with the same builders the import uses — and prints the signals (or sensors, beacons and \
+        events), values, requests per method, bytes, how full the requests are, the rows that would \
+        be rejected by rule, and the time the requests take at the documented pace \
         (1 request/second, 9 MiB per request). Nothing is sent.
 
-        Exit codes as for validate: 0 every row is valid; 1 rows would be rejected; 2 the mapping
+        Exit codes as for validate: 0 every row is valid; 1 rows would be rejected; 2 the mapping \
         file is invalid; 3 --max-rejects was exceeded; 4 an input cannot be read.
 
         Example:

@@ -7,7 +7,7 @@ struct SigportCommand: AsyncParsableCommand {
         commandName: "sigport",
         abstract: "Move device time-series data in and out of the integration API and the ox API.",
         discussion: """
-        validate and plan work offline; import, check and the rest talk to an API — or to the
+        validate and plan work offline; import, check and the rest talk to an API — or to the \
         embedded emulator of both, so everything can be tried offline:
         `sigport emulator --port 0 --bootstrap creds.json`.
         """,

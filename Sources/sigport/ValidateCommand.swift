@@ -7,12 +7,12 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check every row of the inputs against the mapping and the APIs' documented rules, offline.",
         discussion: """
-        Reads the inputs as the mapping says, and reports each row that breaks a rule: in
-        <run-dir>/rejects.jsonl (file, line, column, value, rule, message, raw row) and, per input,
-        in <run-dir>/rejects/<file> in the input's own format, ready to fix and feed again.
+        Reads the inputs as the mapping says, and reports each row that breaks a rule: in \
+        <run-dir>/rejects.jsonl (file, line, column, value, rule, message, raw row) and, per input, \
+        in <run-dir>/rejects/<file> in the input's own format, ready to fix and feed again. \
         Nothing is sent anywhere.
 
-        Exit codes: 0 every row is valid; 1 rows were rejected; 2 the mapping file is invalid;
+        Exit codes: 0 every row is valid; 1 rows were rejected; 2 the mapping file is invalid; \
         3 --max-rejects was exceeded; 4 an input cannot be read.
 
         Example:

@@ -22,7 +22,8 @@ struct CLITests {
         process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
-        process.environment = ["COLUMNS": "100", "PATH": "/usr/bin:/bin"]
+        // A default terminal's width: help text is read there, so the snapshots show it there.
+        process.environment = ["COLUMNS": "80", "PATH": "/usr/bin:/bin"]
         let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
