@@ -49,8 +49,8 @@ struct NumberTextTests {
               - {field: c, input_id: c, offset: 1}
             """, fields: ["ts", "a", "b", "c"])
         let row = try #require(mapper.map(textRow(["2024-03-01T00:00:00Z", "670.487", "670.487", "670.487"])).mappedRow)
-        #expect(row.values.map(\.text) == ["670.487", nil, nil])
+        #expect(row.values.map(\.text.string) == ["670.487", nil, nil])
         let padded = try #require(mapper.map(textRow(["2024-03-01T00:00:00Z", "1.50", "1", "1"])).mappedRow)
-        #expect(padded.values.map(\.text) == [nil, nil, nil])
+        #expect(padded.values.map(\.text.string) == [nil, nil, nil])
     }
 }

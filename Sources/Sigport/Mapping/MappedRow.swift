@@ -14,11 +14,12 @@ public struct MappedValue: Sendable {
     public var signal: Int
     public var value: Double
     /// The value's JSON text, when the input's text already is exactly what `JSONText.number`
-    /// makes of it (`670.487`, no scale or offset applied): the body copies it rather than
-    /// formatting the number again, which was a tenth of a wide CSV plan's time.
-    public var text: String?
+    /// makes of it (`670.487`, no scale or offset applied) and is short enough to be inline:
+    /// the body copies it rather than formatting the number again, which was a tenth of a wide
+    /// CSV plan's time. `.absent` otherwise.
+    var text: CellText
 
-    public init(signal: Int, value: Double, text: String? = nil) {
+    init(signal: Int, value: Double, text: CellText = .absent) {
         self.signal = signal
         self.value = value
         self.text = text

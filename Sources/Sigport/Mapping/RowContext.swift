@@ -1,36 +1,40 @@
 import Foundation
 
-/// What reading a field takes of the source spec: its null texts, decimal comma and defaults.
-/// Made once per mapper and held by reference, so a row's context costs one retain for it, not
-/// a copy of the whole `SourceSpec`, which retains each of its many references (a profile showed
-/// that copy and its release in every row).
+/// What reading a field takes of the source spec and the file: its null texts, decimal comma,
+/// defaults, and the position of each field name in the file's rows. Made once per file and held
+/// by reference, so a row's context costs one retain for it, not a copy of the whole
+/// `SourceSpec`, which retains each of its many references (a profile showed that copy and its
+/// release in every row).
 final class FieldRules: Sendable {
     let nulls: Set<String>
     let longestNull: Int
     let decimalComma: Bool
     let defaults: [String: String]
+    /// Field name → position in a row's values.
+    let index: [String: Int]
 
-    init(_ source: SourceSpec) {
+    init(_ source: SourceSpec, index: [String: Int] = [:]) {
         nulls = source.nulls
         longestNull = source.longestNull
         decimalComma = source.decimalComma
         defaults = source.defaults
+        self.index = index
     }
 }
 
 /// One row's fields as the mapping sees them: by name, with the source's null texts, decimal
-/// comma and defaults applied.
+/// comma and defaults applied. It holds the row's values, not the row: two references to count
+/// per row, not five.
 struct RowContext {
-    let row: SourceRow
-    let index: [String: Int]
+    let values: [FieldValue]
     let rules: FieldRules
 
     /// The field's value; `.missing` when the row lacks it, with the default applied when empty.
-    func value(_ field: String) -> FieldValue { value(at: index[field], field: field) }
+    func value(_ field: String) -> FieldValue { value(at: rules.index[field], field: field) }
 
     /// The same, with the field's position already known (the hot path: no lookup by name).
     func value(at position: Int?, field: String) -> FieldValue {
-        let raw = position.flatMap { $0 < row.values.count ? row.values[$0] : nil } ?? .missing
+        let raw = position.flatMap { $0 < values.count ? values[$0] : nil } ?? .missing
         if isEmptyRaw(raw), let fallback = rules.defaults[field] { return .text(fallback) }
         return raw
     }
@@ -47,7 +51,7 @@ struct RowContext {
     func isEmpty(_ value: FieldValue) -> Bool { isEmptyRaw(value) }
 
     /// The field as text (numbers in their shortest form), nil when empty.
-    func text(_ field: String) -> String? { text(at: index[field], field: field) }
+    func text(_ field: String) -> String? { text(at: rules.index[field], field: field) }
 
     /// The same, with the field's position already known.
     func text(at position: Int?, field: String) -> String? {
@@ -63,7 +67,7 @@ struct RowContext {
 
     /// How a rejected field's value is shown in `rejects.jsonl`.
     func display(_ field: String) -> String? {
-        switch index[field].flatMap({ $0 < row.values.count ? row.values[$0] : nil }) ?? .missing {
+        switch rules.index[field].flatMap({ $0 < values.count ? values[$0] : nil }) ?? .missing {
         case .text(let text): text
         case .number(let n): NumberText.shortest(n)
         case .bool(let b): b ? "true" : "false"
@@ -77,11 +81,15 @@ struct RowContext {
     func number(_ value: FieldValue) -> Result<Double, RejectRule> { numberAndText(value).map(\.value) }
 
     /// The number, and the field's text when that is already the number's JSON text.
-    func numberAndText(_ value: FieldValue) -> Result<(value: Double, text: String?), RejectRule> {
+    func numberAndText(_ value: FieldValue) -> Result<(value: Double, text: CellText), RejectRule> {
         switch value {
-        case .number(let n): return n.isFinite ? .success((n, nil)) : .failure(.finite)
-        case .text(let raw):
-            if let (n, isJSONText) = NumberText.plainDecimal(raw) { return .success((n, isJSONText ? raw : nil)) }
+        case .number(let n): return n.isFinite ? .success((n, .absent)) : .failure(.finite)
+        case .text(var raw):
+            // The text's bytes once, for reading the number and keeping its text.
+            let plain = raw.withUTF8 { bytes in
+                NumberText.plainDecimal(bytes).map { ($0.value, $0.isJSONText ? CellText(bytes) ?? .absent : .absent) }
+            }
+            if let plain { return .success(plain) }
             var text = Substring(raw).trimmingSpaces
             var normalized: String?
             if rules.decimalComma, text.contains(",") {
@@ -90,7 +98,7 @@ struct RowContext {
             }
             guard !text.isEmpty, text.utf8.allSatisfy(NumberText.allowed), text.utf8.contains(where: { $0 >= 48 && $0 <= 57 }),
                   let n = Double(text) else { return .failure(.number) }
-            return n.isFinite ? .success((n, nil)) : .failure(.finite)
+            return n.isFinite ? .success((n, .absent)) : .failure(.finite)
         default:
             return .failure(.number)
         }
@@ -110,36 +118,39 @@ enum NumberText {
     /// as the same Double, so no shorter text gives the value back: this text is the shortest.
     static func plainDecimal(_ text: String) -> (value: Double, isJSONText: Bool)? {
         var text = text
-        return text.withUTF8 { bytes -> (value: Double, isJSONText: Bool)? in
-            guard !bytes.isEmpty else { return nil }
-            var i = 0
-            let negative = bytes[0] == UInt8(ascii: "-")
-            if negative { i = 1 }
-            var mantissa: Int64 = 0
-            var digits = 0
-            var fraction = -1
-            let leadingZero = i + 1 < bytes.count && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] != UInt8(ascii: ".")
-            while i < bytes.count {
-                let byte = bytes[i]
-                if byte >= 48 && byte <= 57 {
-                    // More than 15 digits would overflow (and lose exactness): `Double(text)` reads those.
-                    guard digits < 15 else { return nil }
-                    mantissa = mantissa * 10 + Int64(byte - 48)
-                    digits += 1
-                    if fraction >= 0 { fraction += 1 }
-                } else if byte == UInt8(ascii: "."), fraction < 0, digits > 0 {
-                    fraction = 0
-                } else {
-                    return nil
-                }
-                i += 1
+        return text.withUTF8 { plainDecimal($0) }
+    }
+
+    /// The same, of a text's UTF-8 bytes.
+    static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> (value: Double, isJSONText: Bool)? {
+        guard !bytes.isEmpty else { return nil }
+        var i = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fraction = -1
+        let leadingZero = i + 1 < bytes.count && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] != UInt8(ascii: ".")
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte >= 48 && byte <= 57 {
+                // More than 15 digits would overflow (and lose exactness): `Double(text)` reads those.
+                guard digits < 15 else { return nil }
+                mantissa = mantissa * 10 + Int64(byte - 48)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else if byte == UInt8(ascii: "."), fraction < 0, digits > 0 {
+                fraction = 0
+            } else {
+                return nil
             }
-            guard digits > 0, digits <= 15, fraction != 0 else { return nil }
-            let magnitude = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
-            let isJSONText = !leadingZero && !(negative && mantissa == 0)
-                && (fraction < 0 || (fraction <= 6 && bytes[bytes.count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
-            return (negative ? -magnitude : magnitude, isJSONText)
+            i += 1
         }
+        guard digits > 0, digits <= 15, fraction != 0 else { return nil }
+        let magnitude = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
+        let isJSONText = !leadingZero && !(negative && mantissa == 0)
+            && (fraction < 0 || (fraction <= 6 && bytes[bytes.count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
+        return (negative ? -magnitude : magnitude, isJSONText)
     }
 
     /// Digits, sign, decimal point and exponent: nothing else can be part of a decimal number.

@@ -6,9 +6,8 @@ import SigportContract
 public struct RowMapper {
     public let mapping: Mapping
     private let timestamps: TimestampParser
-    private let rules: FieldRules
-    /// Field name → index into a row's values, for the current file.
-    private var index: [String: Int] = [:]
+    /// The source's field rules and this file's field positions.
+    private var rules: FieldRules
     private var fileFields: [String: String] = [:]
 
     public private(set) var signals: [SignalDefinition] = []
@@ -25,11 +24,11 @@ public struct RowMapper {
     public private(set) var beacons: [EntityDefinition] = []
     private var beaconIndex: [EntityDefinition: Int] = [:]
     /// The catalog index each combination of template fields gave, for this file: at 0 the
-    /// sensor's, at 1 the beacon's, at 2 + s signal spec s's input ID. Nil where a field the
+    /// sensor's, at 1 the beacon's, at 2 + s signal spec s's input ID; `.off` where a field the
     /// templates read is not in the file. A row of a known device then names its entity
     /// without rendering four templates and hashing a field dictionary (a third of a JSONL-to-ox
     /// plan's time before), and its signal without rendering and hashing its input ID.
-    private var keyCaches: [TemplateKeyCache?] = []
+    private var keyCaches: [TemplateKeyCache] = []
     private static let signalCaches = 2
     /// Keys this row added, taken out again if the row is rejected.
     private var newKeys: [(cache: Int, hash: Int)] = []
@@ -64,21 +63,22 @@ public struct RowMapper {
     /// Prepares for the rows of one file: which value holds which field, and the file-name
     /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
     public mutating func start(file: InputFile, fieldNames: [String]) throws {
-        index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        rules = FieldRules(mapping.source, index: index)
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         eventPosition = (mapping.ox?.events ?? []).map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         timePosition = index[mapping.source.timestamp.field]
         idPosition = mapping.long.flatMap { index[$0.idField] }
         let positionOf = index, idField = mapping.long?.idField
-        func keyCache(_ templates: [Template]?) -> TemplateKeyCache? {
-            guard let templates else { return nil }
+        func keyCache(_ templates: [Template]?) -> TemplateKeyCache {
+            guard let templates else { return .off }
             var names = Set(templates.flatMap(\.fields))
             if templates.contains(where: { $0.parts.contains(.id) }) {
-                guard let idField else { return nil }
+                guard let idField else { return .off }
                 names.insert(idField)
             }
             let positions = names.sorted().map { positionOf[$0] }
-            return positions.contains(nil) ? nil : TemplateKeyCache(positions: positions.compactMap { $0 })
+            return positions.contains(nil) ? .off : TemplateKeyCache(positions: positions.compactMap { $0 })
         }
         keyCaches = [keyCache(mapping.ox.map { Array($0.sensor.values) }), keyCache(mapping.ox?.beacon.map { Array($0.values) })]
             + mapping.signals.map { keyCache([$0.inputID]) }
@@ -107,7 +107,7 @@ public struct RowMapper {
         newKeys.removeAll(keepingCapacity: true)
         let outcome = mapRow(row)
         if case .rejected = outcome {
-            for (cache, hash) in newKeys.reversed() { keyCaches[cache]?.removeLast(hash: hash) }
+            for (cache, hash) in newKeys.reversed() { keyCaches[cache].removeLast(hash: hash) }
             for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
             signals.removeLast(signals.count - marks.signals)
             for sensor in sensors[marks.sensors...] { sensorIndex[sensor] = nil }
@@ -119,7 +119,7 @@ public struct RowMapper {
     }
 
     private mutating func mapRow(_ row: SourceRow) -> MapOutcome {
-        let context = RowContext(row: row, index: index, rules: rules)
+        let context = RowContext(values: row.values, rules: rules)
         for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
         func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
             .rejected(Rejection(location: row.location, column: column, value: column.flatMap { context.display($0) },
@@ -155,7 +155,7 @@ public struct RowMapper {
                 let value = context.value(at: valuePosition[s], field: field)
                 if context.isEmpty(value) { continue }
                 let number: Double
-                var text: String?
+                var text = CellText.absent
                 switch spec.valueType {
                 case .numeric:
                     switch context.numberAndText(value) {
@@ -172,16 +172,20 @@ public struct RowMapper {
                     }
                 }
                 let cache = Self.signalCaches + s
-                let probe = keyCaches[cache]?.probe(row)
                 let signal: Int
-                if let known = probe?.index {
+                if let known = keyCaches[cache].repeated(row) {
                     signal = known
                 } else {
-                    switch catalogSignal(mapping.signals[s], renderer) {
-                    case .success(let i): signal = i
-                    case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                    let probe = keyCaches[cache].probe(row)
+                    if let known = probe?.index {
+                        signal = known
+                    } else {
+                        switch catalogSignal(mapping.signals[s], renderer) {
+                        case .success(let i): signal = i
+                        case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                        }
+                        if let probe { remember(probe, cache: cache, row: row, index: signal) }
                     }
-                    if let probe { remember(probe, cache: cache, row: row, index: signal) }
                 }
                 mapped.values.append(MappedValue(signal: signal, value: number, text: text))
             }
@@ -268,7 +272,7 @@ public struct RowMapper {
 
     /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
     private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
-        let probe = keyCaches[kind]?.probe(row)
+        let probe = keyCaches[kind].probe(row)
         if let known = probe?.index { return .success(known) }
         let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
                               : Self.entity(templates, renderer, catalog: &beacons, index: &beaconIndex)
@@ -278,7 +282,7 @@ public struct RowMapper {
 
     /// Caches the catalog index a row's templates gave, to be taken back if the row is rejected.
     private mutating func remember(_ probe: TemplateKeyCache.Probe, cache: Int, row: SourceRow, index: Int) {
-        keyCaches[cache]?.insert(probe, row: row, index: index)
+        keyCaches[cache].insert(probe, row: row, index: index)
         newKeys.append((cache, probe.hash))
     }
 

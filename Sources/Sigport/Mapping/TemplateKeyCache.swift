@@ -11,6 +11,8 @@
 struct TemplateKeyCache {
     /// The positions in a row of the fields the templates read.
     let positions: [Int]
+    /// False for a cache that finds nothing: a field the templates read is not in the file.
+    private let isOn: Bool
     /// Keyed by the hash of the values, computed in place (no key array per row).
     private var byHash: [Int: [(key: [FieldValue], index: Int)]] = [:]
     /// The entry found or added last: rows of one device repeat it, and need no hashing.
@@ -18,7 +20,18 @@ struct TemplateKeyCache {
 
     init(positions: [Int]) {
         self.positions = positions
+        isOn = true
     }
+
+    private init() {
+        positions = []
+        isOn = false
+    }
+
+    /// A cache that finds nothing (so rows render their templates). Caches are held in an array
+    /// of this type, not of optionals: optional chaining into the array copied the cache, its
+    /// three references retained and released, once per value.
+    static let off = TemplateKeyCache()
 
     /// A row's key, found or not: give it back to `insert` after a miss.
     struct Probe {
@@ -26,8 +39,17 @@ struct TemplateKeyCache {
         let index: Int?
     }
 
-    mutating func probe(_ row: SourceRow) -> Probe {
-        if let last, matches(last.key, row) { return Probe(hash: 0, index: last.index) }
+    /// The catalog index if the row repeats the entry found last (most rows): read-only, so the
+    /// caller's array of caches is not written (and its storage not checked unique) per value.
+    func repeated(_ row: SourceRow) -> Int? {
+        guard isOn, let last, matches(last.key, row) else { return nil }
+        return last.index
+    }
+
+    /// Nil when the cache is off.
+    mutating func probe(_ row: SourceRow) -> Probe? {
+        guard isOn else { return nil }
+        if let index = repeated(row) { return Probe(hash: 0, index: index) }
         var hasher = Hasher()
         for p in positions { value(row, p).hash(into: &hasher) }
         let hash = hasher.finalize()

@@ -203,12 +203,6 @@ struct CSVStreamState {
         }
     }
 
-    /// Where the next row starts, when between rows (see `RowReader.position`).
-    var position: ReadPosition? {
-        guard !oversized, !skippingLine, carry.isEmpty, pos == rowStart else { return nil }
-        return ReadPosition(offset: chunkOffset + Int64(pos), line: line, afterCR: crEndedLastChunk)
-    }
-
     /// Continues at `position` with a fresh parser state, as if the input started there.
     mutating func resume(at position: ReadPosition, parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>) throws {
         let inChunk = position.offset - chunkOffset
@@ -439,7 +433,15 @@ final class CSVStream {
         try state.pointee.nextRecord(parser: parser, sink: sink)
     }
 
-    var position: ReadPosition? { state.pointee.position }
+    /// Where the next row starts, when between rows (see `RowReader.position`). Read field by
+    /// field through the pointer: `state.pointee.position` copied the whole state (retaining its
+    /// byte source) once per row, 2% of a wide CSV plan.
+    var position: ReadPosition? {
+        guard !state.pointee.oversized, !state.pointee.skippingLine, state.pointee.carry.isEmpty,
+              state.pointee.pos == state.pointee.rowStart else { return nil }
+        return ReadPosition(offset: state.pointee.chunkOffset + Int64(state.pointee.pos), line: state.pointee.line,
+                            afterCR: state.pointee.crEndedLastChunk)
+    }
 
     func resume(at position: ReadPosition) throws {
         try state.pointee.resume(at: position, parser: parser, sink: sink)

@@ -9,8 +9,8 @@ import SigportContract
 /// (long layouts write one value per row); a signal absent at a time is `null`.
 ///
 /// The hot path of an import: series are found by a small integer key (the mapper's signal
-/// index) rather than by hashing input IDs, each number is formatted once (its text kept, inline
-/// for texts up to 15 bytes), and times are sized by arithmetic and formatted only when encoded.
+/// index) rather than by hashing input IDs, each number is formatted once (its text kept inline
+/// in a `CellText`), and times are sized by arithmetic and formatted only when encoded.
 struct InsertFrameBuilder: Sendable {
     let integration: String
     private(set) var requestID: Int
@@ -21,9 +21,11 @@ struct InsertFrameBuilder: Sendable {
     /// only grow (most inputs), a new time is known new by comparing it with the latest.
     private var column: [Int64: Int]?
     private var latest = Int64.min
-    /// Per series: its input ID, and its values' texts by time column (nil: `null`).
+    /// Per series: its input ID, and its values' texts by time column.
     private var names: [String] = []
-    private var series: [[String?]] = []
+    private var series: [[CellText]] = []
+    /// Texts too long for a cell, which holds their index here.
+    private var longTexts: [String] = []
     /// Series slot of each key, -1 when the key has no series in this frame.
     private var slotOfKey: [Int] = []
     /// Keys given to input IDs by the string-keyed `add`, and back.
@@ -35,10 +37,10 @@ struct InsertFrameBuilder: Sendable {
     /// The row being added: its first `scratchCount` entries. Entries past that are left from
     /// earlier rows and overwritten, because emptying the array per row (`removeAll`) cost 3% of
     /// a wide CSV plan.
-    private var scratch: [(slot: Int, key: Int, text: String)] = []
+    private var scratch: [(slot: Int, key: Int, text: CellText)] = []
     private var scratchCount = 0
     /// Series arrays of an emptied frame, kept for the next one's series (see `removeAll`).
-    private var spare: [[String?]] = []
+    private var spare: [[CellText]] = []
     /// The body's size so far, in UTF-8 bytes.
     private(set) var bytes: Int
 
@@ -68,6 +70,7 @@ struct InsertFrameBuilder: Sendable {
             spare.append(values)
         }
         series.removeAll(keepingCapacity: true)
+        longTexts.removeAll(keepingCapacity: true)
         for key in slotOfKey.indices { slotOfKey[key] = -1 }
         keyOfName.removeAll(keepingCapacity: true)
         nameOfKey.removeAll(keepingCapacity: true)
@@ -121,18 +124,20 @@ struct InsertFrameBuilder: Sendable {
         var delta = 0
         var newSeries = 0
         var present = 0
+        let longMark = longTexts.count
         for value in values {
             let key = value.signal
-            let text = value.text ?? JSONText.number(value.value)
+            let text = value.text.isAbsent ? cell(JSONText.number(value.value)) : value.text
+            let length = self.length(text)
             let slot = key < slotOfKey.count ? slotOfKey[key] : -1
             if slot >= 0, touched[slot] == adds, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot == slot }) {
                 // The same signal again in this row: replace its value.
-                delta += text.utf8.count - scratch[i].text.utf8.count
+                delta += length - self.length(scratch[i].text)
                 scratch[i].text = text
                 continue
             }
             if slot < 0, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot < 0 && $0.key == key }) {
-                delta += text.utf8.count - scratch[i].text.utf8.count
+                delta += length - self.length(scratch[i].text)
                 scratch[i].text = text
                 continue
             }
@@ -140,14 +145,14 @@ struct InsertFrameBuilder: Sendable {
                 touched[slot] = adds
                 present += 1
                 if let at = existing {
-                    delta += text.utf8.count - (series[slot][at].map { $0.utf8.count } ?? 4)
+                    delta += length - self.length(series[slot][at])
                 } else {
-                    delta += 1 + text.utf8.count
+                    delta += 1 + length
                 }
             } else {
                 // `"id":[null,…,value]`, after a comma if other series exist.
                 let slots = existing == nil ? times.count + 1 : times.count
-                delta += (names.count + newSeries == 0 ? 0 : 1) + JSONText.string(name(key)).utf8.count + 3 + (slots - 1) * 5 + text.utf8.count
+                delta += (names.count + newSeries == 0 ? 0 : 1) + JSONText.string(name(key)).utf8.count + 3 + (slots - 1) * 5 + length
                 newSeries += 1
             }
             if scratchCount < scratch.count { scratch[scratchCount] = (slot, key, text) } else { scratch.append((slot, key, text)) }
@@ -158,7 +163,10 @@ struct InsertFrameBuilder: Sendable {
             // Every series present gets a slot: its value or null (`,null` or `null,`).
             delta += (names.count - present) * 5
         }
-        guard bytes + delta <= limit else { return false }
+        guard bytes + delta <= limit else {
+            longTexts.removeLast(longTexts.count - longMark)
+            return false
+        }
         bytes += delta
         let at: Int
         if let existing { at = existing } else {
@@ -166,7 +174,7 @@ struct InsertFrameBuilder: Sendable {
             times.append(time)
             column?[time] = at
             latest = max(latest, time)
-            for s in series.indices { series[s].append(nil) }
+            for s in series.indices { series[s].append(.null) }
         }
         for entry in scratch[..<scratchCount] {
             if entry.slot >= 0 {
@@ -178,12 +186,31 @@ struct InsertFrameBuilder: Sendable {
                 names.append(id)
                 touched.append(adds)
                 var slots = spare.popLast() ?? []
-                slots.append(contentsOf: repeatElement(nil, count: times.count))
+                slots.append(contentsOf: repeatElement(CellText.null, count: times.count))
                 slots[at] = entry.text
                 series.append(slots)
             }
         }
         return true
+    }
+
+    /// A number's text as a cell: inline, or kept in `longTexts`.
+    private mutating func cell(_ text: String) -> CellText {
+        if let inline = CellText(text) { return inline }
+        longTexts.append(text)
+        return .elsewhere(longTexts.count - 1)
+    }
+
+    /// The bytes a cell takes in the body.
+    private func length(_ cell: CellText) -> Int {
+        if let index = cell.elsewhereIndex { return longTexts[index].utf8.count }
+        return cell.isNull ? 4 : cell.count
+    }
+
+    /// A cell's text; nil for `null`.
+    private func text(_ cell: CellText) -> String? {
+        if let index = cell.elsewhereIndex { return longTexts[index] }
+        return cell.string
     }
 
     /// The frame a body of this builder's encodes, read back (a request the server refused, to
@@ -212,7 +239,7 @@ struct InsertFrameBuilder: Sendable {
     func subframe(times columns: Range<Int>) -> InsertFrameBuilder {
         var part = InsertFrameBuilder(integration: integration, requestID: requestID, limit: limit)
         for at in columns {
-            let values = names.indices.compactMap { s in series[s][at].flatMap { Double($0) }.map { (inputID: names[s], value: $0) } }
+            let values = names.indices.compactMap { s in text(series[s][at]).flatMap { Double($0) }.map { (inputID: names[s], value: $0) } }
             let added = part.add(time: times[at], values: values)
             precondition(added, "a part of a frame is larger than the frame")
         }
@@ -239,9 +266,15 @@ struct InsertFrameBuilder: Sendable {
             if s > 0 { out.writeInteger(UInt8(ascii: ",")) }
             out.writeString(JSONText.string(id))
             out.writeString(":[")
-            for (i, value) in series[s].enumerated() {
+            for (i, cell) in series[s].enumerated() {
                 if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
-                out.writeString(value ?? "null")
+                if cell.isNull {
+                    out.writeStaticString("null")
+                } else if let index = cell.elsewhereIndex {
+                    out.writeString(longTexts[index])
+                } else {
+                    cell.write(to: &out)
+                }
             }
             out.writeInteger(UInt8(ascii: "]"))
         }
