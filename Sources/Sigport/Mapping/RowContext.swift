@@ -106,8 +106,6 @@ struct RowContext {
 }
 
 enum NumberText {
-    private static let powersOfTen: [Double] = (0...15).map { pow(10, Double($0)) }
-
     /// `-12.375`-style text (no spaces, exponent or comma; at most 15 digits) read exactly without
     /// strtod: the digits make an integer below 2^53 and the power of ten is exact, so the one
     /// division is correctly rounded — the same Double strtod gives. Nil for anything else.
@@ -121,36 +119,60 @@ enum NumberText {
         return text.withUTF8 { plainDecimal($0) }
     }
 
-    /// The same, of a text's UTF-8 bytes.
+    /// The same, of a text's UTF-8 bytes. One pass with wrapping arithmetic (a run of more than
+    /// 15 digits may wrap, and is refused after the loop) and the point's index, not a running
+    /// count of fraction digits: this runs for every value of a CSV input.
     static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> (value: Double, isJSONText: Bool)? {
-        guard !bytes.isEmpty else { return nil }
-        var i = 0
+        let count = bytes.count
+        guard count > 0 else { return nil }
         let negative = bytes[0] == UInt8(ascii: "-")
-        if negative { i = 1 }
-        var mantissa: Int64 = 0
+        let first = negative ? 1 : 0
+        var i = first
+        var mantissa: UInt64 = 0
         var digits = 0
-        var fraction = -1
-        let leadingZero = i + 1 < bytes.count && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] != UInt8(ascii: ".")
-        while i < bytes.count {
-            let byte = bytes[i]
-            if byte >= 48 && byte <= 57 {
-                // More than 15 digits would overflow (and lose exactness): `Double(text)` reads those.
-                guard digits < 15 else { return nil }
-                mantissa = mantissa * 10 + Int64(byte - 48)
+        var point = -1
+        while i < count {
+            let digit = bytes[i] &- 48
+            if digit < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
                 digits += 1
-                if fraction >= 0 { fraction += 1 }
-            } else if byte == UInt8(ascii: "."), fraction < 0, digits > 0 {
-                fraction = 0
+            } else if bytes[i] == UInt8(ascii: "."), point < 0, digits > 0 {
+                point = i
             } else {
                 return nil
             }
             i += 1
         }
-        guard digits > 0, digits <= 15, fraction != 0 else { return nil }
-        let magnitude = fraction > 0 ? Double(mantissa) / powersOfTen[fraction] : Double(mantissa)
+        // More than 15 digits would lose exactness: `Double(text)` reads those.
+        guard digits > 0, digits <= 15, point != count - 1 else { return nil }
+        let fraction = point < 0 ? 0 : count - 1 - point
+        let magnitude = fraction > 0 ? Double(mantissa) / powerOfTen(fraction) : Double(mantissa)
+        let leadingZero = first + 1 < count && bytes[first] == UInt8(ascii: "0") && bytes[first + 1] != UInt8(ascii: ".")
         let isJSONText = !leadingZero && !(negative && mantissa == 0)
-            && (fraction < 0 || (fraction <= 6 && bytes[bytes.count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
+            && (fraction == 0 || (fraction <= 6 && bytes[count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
         return (negative ? -magnitude : magnitude, isJSONText)
+    }
+
+    /// 10^n for 1 ≤ n ≤ 15, exact in a Double. A switch, not a table: a static array costs a
+    /// lazy-initialisation check per call.
+    private static func powerOfTen(_ n: Int) -> Double {
+        switch n {
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
     }
 
     /// Digits, sign, decimal point and exponent: nothing else can be part of a decimal number.

@@ -150,25 +150,26 @@ public struct RowMapper {
             swap(&mapped.values, &valuesBuffer)
             mapped.values.removeAll(keepingCapacity: true)
             mapped.values.reserveCapacity(hotSignals.count)
-            for (s, spec) in hotSignals.enumerated() {
-                let field = spec.field
-                let value = context.value(at: valuePosition[s], field: field)
+            // By index, not `for spec in`: copying a spec per value retained and released its
+            // field name and states.
+            for s in hotSignals.indices {
+                let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
                 if context.isEmpty(value) { continue }
                 let number: Double
                 var text = CellText.absent
-                switch spec.valueType {
+                switch hotSignals[s].valueType {
                 case .numeric:
                     switch context.numberAndText(value) {
                     case .success(let read):
-                        number = read.value * spec.scale + spec.offset
-                        if spec.asRead { text = read.text }
-                    case .failure(let rule): return reject(rule, field)
+                        number = read.value * hotSignals[s].scale + hotSignals[s].offset
+                        if hotSignals[s].asRead { text = read.text }
+                    case .failure(let rule): return reject(rule, hotSignals[s].field)
                     }
-                    guard number.isFinite else { return reject(.finite, field) }
+                    guard number.isFinite else { return reject(.finite, hotSignals[s].field) }
                 case .enum:
-                    switch enumKey(value, states: spec.states, context: context) {
+                    switch enumKey(value, states: hotSignals[s].states, context: context) {
                     case .success(let key): number = Double(key)
-                    case .failure(let rule): return reject(rule, field)
+                    case .failure(let rule): return reject(rule, hotSignals[s].field)
                     }
                 }
                 let cache = Self.signalCaches + s
