@@ -33,13 +33,14 @@ struct InsertFrameBuilder: Sendable {
     private var nameOfKey: [String] = []
     /// Per slot, the number of the last `add` that touched it (a row naming a signal twice), and
     /// the value that add gave it: a new time's column is then filled in one pass over the series
-    /// (value or `null`), not filled with `null`s and then overwritten.
-    private var touched: [Int] = []
-    private var pending: [CellText] = []
+    /// (value or `null`), not filled with `null`s and then overwritten. One array for both: each
+    /// write to an array checks its storage unique.
+    private var touched: [(add: Int, text: CellText)] = []
     private var adds = 0
-    /// The row being added: its first `scratchCount` entries (the text is kept for new series;
-    /// existing ones hold theirs in `pending`). Entries past that are left from earlier rows and
-    /// overwritten, because emptying the array per row (`removeAll`) cost 3% of a wide CSV plan.
+    /// The row's values for new series, and (at a time already in the frame) the slots it
+    /// touches, whose values are in `touched`: its first `scratchCount` entries. Entries past
+    /// that are left from earlier rows and overwritten, because emptying the array per row
+    /// (`removeAll`) cost 3% of a wide CSV plan.
     private var scratch: [(slot: Int, key: Int, text: CellText)] = []
     private var scratchCount = 0
     /// Series arrays of an emptied frame, kept for the next one's series (see `removeAll`).
@@ -78,7 +79,6 @@ struct InsertFrameBuilder: Sendable {
         keyOfName.removeAll(keepingCapacity: true)
         nameOfKey.removeAll(keepingCapacity: true)
         touched.removeAll(keepingCapacity: true)
-        pending.removeAll(keepingCapacity: true)
     }
 
     /// The size of a body with no times and no series.
@@ -134,10 +134,10 @@ struct InsertFrameBuilder: Sendable {
             let text = value.text.isAbsent ? cell(JSONText.number(value.value)) : value.text
             let length = self.length(text)
             let slot = key < slotOfKey.count ? slotOfKey[key] : -1
-            if slot >= 0, touched[slot] == adds {
+            if slot >= 0, touched[slot].add == adds {
                 // The same signal again in this row: replace its value.
-                delta += length - self.length(pending[slot])
-                pending[slot] = text
+                delta += length - self.length(touched[slot].text)
+                touched[slot].text = text
                 continue
             }
             if slot < 0, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot < 0 && $0.key == key }) {
@@ -146,14 +146,14 @@ struct InsertFrameBuilder: Sendable {
                 continue
             }
             if slot >= 0 {
-                touched[slot] = adds
-                pending[slot] = text
+                touched[slot] = (adds, text)
                 present += 1
-                if let at = existing {
-                    delta += length - self.length(series[slot][at])
-                } else {
+                guard let at = existing else {
+                    // A new time's column is filled from `touched`: no scratch entry.
                     delta += 1 + length
+                    continue
                 }
+                delta += length - self.length(series[slot][at])
             } else {
                 // `"id":[null,…,value]`, after a comma if other series exist.
                 let slots = existing == nil ? times.count + 1 : times.count
@@ -179,18 +179,17 @@ struct InsertFrameBuilder: Sendable {
             times.append(time)
             column?[time] = at
             latest = max(latest, time)
-            for s in series.indices { series[s].append(touched[s] == adds ? pending[s] : .null) }
+            for s in series.indices { series[s].append(touched[s].add == adds ? touched[s].text : .null) }
         }
         for entry in scratch[..<scratchCount] {
             if entry.slot >= 0 {
-                if existing != nil { series[entry.slot][at] = pending[entry.slot] }
+                series[entry.slot][at] = touched[entry.slot].text
             } else {
                 if entry.key >= slotOfKey.count { slotOfKey += Array(repeating: -1, count: entry.key - slotOfKey.count + 1) }
                 slotOfKey[entry.key] = names.count
                 let id = name(entry.key)
                 names.append(id)
-                touched.append(adds)
-                pending.append(entry.text)
+                touched.append((adds, entry.text))
                 var slots = spare.popLast() ?? []
                 slots.append(contentsOf: repeatElement(CellText.null, count: times.count))
                 slots[at] = entry.text
