@@ -67,7 +67,7 @@ public struct CSVReader: RowReader {
 
     public mutating func next() throws -> ReadOutcome? {
         guard let record = try stream.nextRecord() else { return nil }
-        switch record {
+        switch consume record {
         case let .fields(location, raw, values, invalidUTF8):
             if values.count != fieldNames.count {
                 let names = namesFromHeader ? "the header" : "the column list"
