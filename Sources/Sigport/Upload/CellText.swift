@@ -49,11 +49,12 @@ struct CellText: Sendable {
     /// The byte count of an inline text (0 for the tags).
     var count: Int { tag <= 15 ? Int(tag) : 0 }
 
-    /// Writes an inline text's bytes.
-    func write(to buffer: inout ByteBuffer) {
-        var storage = storage
-        let count = count
-        withUnsafeBytes(of: &storage) { _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    /// Stores all 16 bytes at `destination` and returns the text's byte count: the bytes past the
+    /// text are scratch the next write overwrites, so the destination needs 16 bytes of room.
+    /// Two plain stores, where a `ByteBuffer` write per cell checked capacity and moved indices.
+    func store(to destination: UnsafeMutableRawPointer) -> Int {
+        withUnsafeBytes(of: storage) { destination.copyMemory(from: $0.baseAddress!, byteCount: 16) }
+        return count
     }
 
     /// An inline text as a `String`; nil for the tags.

@@ -254,7 +254,8 @@ struct InsertFrameBuilder: Sendable {
     /// The request body; exactly `bytes` long. Written straight into the buffer the request
     /// sends, so a body exists once in memory.
     func encodedBuffer() -> ByteBuffer {
-        var out = ByteBufferAllocator().buffer(capacity: bytes)
+        // 16 bytes past the body: room for the last cell's whole 16-byte store (`CellText.store`).
+        var out = ByteBufferAllocator().buffer(capacity: bytes + 16)
         out.writeString(Self.prefix(integration: integration, id: requestID))
         var time: [UInt8] = []
         time.reserveCapacity(32)
@@ -271,15 +272,36 @@ struct InsertFrameBuilder: Sendable {
             if s > 0 { out.writeInteger(UInt8(ascii: ",")) }
             out.writeString(JSONText.string(id))
             out.writeString(":[")
-            for (i, cell) in series[s].enumerated() {
-                if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
-                if cell.isNull {
-                    out.writeStaticString("null")
-                } else if let index = cell.elsewhereIndex {
-                    out.writeString(longTexts[index])
-                } else {
-                    cell.write(to: &out)
+            // A series' cells are most of the body: written through a pointer. The buffer holds
+            // the rest of the body and 16 bytes more, so every store fits (the size is exact).
+            out.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { room in
+                let base = room.baseAddress!
+                // Past this offset a comma and a 16-byte store would not fit.
+                let limit = room.count - 17
+                var at = 0
+                for (i, cell) in series[s].enumerated() {
+                    precondition(at <= limit, "a frame's cells passed its computed size")
+                    if i > 0 {
+                        base.storeBytes(of: UInt8(ascii: ","), toByteOffset: at, as: UInt8.self)
+                        at += 1
+                    }
+                    if cell.isNull {
+                        for byte in "null".utf8 {
+                            base.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
+                            at += 1
+                        }
+                    } else if let index = cell.elsewhereIndex {
+                        var text = longTexts[index]
+                        at += text.withUTF8 { utf8 in
+                            precondition(at + utf8.count <= room.count, "a frame's cells passed its computed size")
+                            (base + at).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
+                            return utf8.count
+                        }
+                    } else {
+                        at += cell.store(to: base + at)
+                    }
                 }
+                return at
             }
             out.writeInteger(UInt8(ascii: "]"))
         }
