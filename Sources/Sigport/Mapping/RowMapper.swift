@@ -173,20 +173,16 @@ public struct RowMapper {
                     }
                 }
                 let cache = Self.signalCaches + s
+                let found = lookUp(cache, row: row)
                 let signal: Int
-                if let known = keyCaches[cache].repeated(row) {
+                if let known = found.index {
                     signal = known
                 } else {
-                    let probe = keyCaches[cache].probe(row)
-                    if let known = probe?.index {
-                        signal = known
-                    } else {
-                        switch catalogSignal(mapping.signals[s], renderer) {
-                        case .success(let i): signal = i
-                        case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
-                        }
-                        if let probe { remember(probe, cache: cache, row: row, index: signal) }
+                    switch catalogSignal(mapping.signals[s], renderer) {
+                    case .success(let i): signal = i
+                    case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                     }
+                    if let probe = found.probe { remember(probe, cache: cache, row: row, index: signal) }
                 }
                 mapped.values.append(MappedValue(signal: signal, value: number, text: text))
             }
@@ -273,12 +269,21 @@ public struct RowMapper {
 
     /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
     private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
-        let probe = keyCaches[kind].probe(row)
-        if let known = probe?.index { return .success(known) }
+        let cached = lookUp(kind, row: row)
+        if let known = cached.index { return .success(known) }
         let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
                               : Self.entity(templates, renderer, catalog: &beacons, index: &beaconIndex)
-        if let probe, case .success(let i) = found { remember(probe, cache: kind, row: row, index: i) }
+        if let probe = cached.probe, case .success(let i) = found { remember(probe, cache: kind, row: row, index: i) }
         return found
+    }
+
+    /// The catalog index cache `cache` holds for the row: the entry found last first (read-only,
+    /// so most rows do not write the array of caches), then by hash. On a miss, the probe to
+    /// `remember` the resolved index under (nil when the cache is off).
+    private mutating func lookUp(_ cache: Int, row: SourceRow) -> (index: Int?, probe: TemplateKeyCache.Probe?) {
+        if let known = keyCaches[cache].repeated(row) { return (known, nil) }
+        let probe = keyCaches[cache].probe(row)
+        return (probe?.index, probe)
     }
 
     /// Caches the catalog index a row's templates gave, to be taken back if the row is rejected.

@@ -46,10 +46,10 @@ struct TemplateKeyCache {
         return last.index
     }
 
-    /// Nil when the cache is off.
+    /// The row looked up by the hash of its values, after `repeated` missed; nil when the cache
+    /// is off.
     mutating func probe(_ row: SourceRow) -> Probe? {
         guard isOn else { return nil }
-        if let index = repeated(row) { return Probe(hash: 0, index: index) }
         var hasher = Hasher()
         for p in positions { value(row, p).hash(into: &hasher) }
         let hash = hasher.finalize()

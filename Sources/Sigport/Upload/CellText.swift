@@ -1,5 +1,3 @@
-import NIOCore
-
 /// A value's JSON text as a frame holds it: up to 15 UTF-8 bytes and their count, inline in 16
 /// bytes, so that a frame's million cells and the mapper's values hold their texts without a
 /// reference to count. A wide CSV plan spent about a tenth of its time retaining and releasing
