@@ -175,6 +175,47 @@ struct InsertFrameBuilderTests {
     }
 }
 
+/// Times are written through a `DateTimeWriter` that keeps the day it wrote last: a run of times
+/// through one writer must give the texts each would get alone, and read back as themselves.
+@Suite struct JSONTimeTextTests {
+    @Test("times through one writer, in and out of order, across days and years, read back exactly")
+    func sweep() throws {
+        var generator = SystemRandomNumberGenerator()
+        var writer = DateTimeWriter()
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let parser = TimestampParser.apiTime
+        var micros: Int64 = -86_400_000_000
+        for i in 0..<100_000 {
+            // Mostly small steps (the same day), now and then a jump anywhere in 0001–9999.
+            if i % 97 == 0 {
+                micros = Int64.random(in: TimestampParser.minimum...TimestampParser.maximum, using: &generator)
+            } else {
+                micros += Int64.random(in: -2_000_000...600_000_000, using: &generator) / [1, 1000, 1_000_000].randomElement(using: &generator)! * [1, 1000, 1_000_000].randomElement(using: &generator)!
+                micros = min(max(micros, TimestampParser.minimum), TimestampParser.maximum)
+            }
+            let count = bytes.withUnsafeMutableBytes { JSONText.writeTime(microseconds: micros, with: &writer, to: $0.baseAddress!) }
+            let text = String(decoding: bytes[..<count], as: UTF8.self)
+            #expect(text == JSONText.time(microseconds: micros))
+            #expect(count == JSONText.timeLength(microseconds: micros))
+            #expect(parser.microseconds(.text(text)) == .success(micros), "\(text)")
+        }
+    }
+
+    @Test("a reused body buffer holds exactly the next body")
+    func reusedBuffer() {
+        var large = InsertFrameBuilder(integration: "i", requestID: 1, limit: 1 << 20)
+        for t in 0..<500 { _ = large.add(time: Int64(t) * 86_399_000_000, values: [(inputID: "a", value: Double(t) + 0.5)]) }
+        var small = InsertFrameBuilder(integration: "i", requestID: 2, limit: 1 << 20)
+        _ = small.add(time: 1_709_251_200_000_000, values: [(inputID: "b", value: 1)])
+        var body = ByteBuffer()
+        large.encode(into: &body)
+        #expect(Array(body.readableBytesView) == large.encode())
+        small.encode(into: &body)
+        #expect(Array(body.readableBytesView) == small.encode())
+        #expect(body.readableBytes == small.bytes)
+    }
+}
+
 /// `JSONText.number`'s arithmetic path must give exactly the text Swift's shortest-digits
 /// algorithm gives wherever it answers.
 @Suite struct JSONNumberTextTests {

@@ -50,6 +50,31 @@ struct TimestampParserTests {
         ("9999-12-31T23:59:59.999999Z", 253_402_300_799_999_999),
     ]
 
+    @Test("the fixed-position read of YYYY-MM-DDTHH:MM:SSZ agrees with the general parser, valid or not")
+    func canonicalShape() {
+        // The pattern path never takes the fixed-position read; for this shape it reads as ISO 8601 does.
+        let general = parser(.pattern("%Y-%m-%dT%H:%M:%S%z"))
+        let iso = parser(.iso8601)
+        var generator = SystemRandomNumberGenerator()
+        func two(_ range: ClosedRange<Int>) -> String {
+            let n = Int.random(in: range, using: &generator)
+            return n < 10 ? "0\(n)" : "\(n)"
+        }
+        var fast = 0
+        for _ in 0..<100_000 {
+            let year = [String(format: "%04d", Int.random(in: 0...9999, using: &generator)), "1970", "2024", "2023", "2000", "1900"]
+                .randomElement(using: &generator)!
+            let text = "\(year)-\(two(0...13))-\(two(0...32))T\(two(0...25)):\(two(0...61)):\(two(0...61))Z"
+            #expect(iso.microseconds(.text(text)) == general.microseconds(.text(text)), "\(text)")
+            var bytes = text
+            if bytes.withUTF8({ TimestampParser.utcSeconds($0) }) != nil { fast += 1 }
+        }
+        #expect(fast > 10_000)
+        for text in ["2024-02-29T23:59:60Z", "2023-02-29T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-03-01T00:00:00+", "2024-03-01T00:00:0aZ"] {
+            #expect(iso.microseconds(.text(text)) == general.microseconds(.text(text)), "\(text)")
+        }
+    }
+
     @Test("RFC 3339 with Z, offsets and fractions", arguments: rfc3339Cases)
     func rfc3339(text: String, expected: Int64) {
         #expect(parse(text) == .success(expected))

@@ -12,6 +12,7 @@ public struct ExportTimeFormatter: Sendable {
     /// The last time written and its text: the readings of one instant (a wide row's signals)
     /// follow each other in an export, so most rows reuse it.
     private var last: (micros: Int64, text: [UInt8])?
+    private var clock = DateTimeWriter()
 
     public init(zone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.zone = zone
@@ -21,7 +22,7 @@ public struct ExportTimeFormatter: Sendable {
     mutating func offset(at micros: Int64) -> Int64 {
         if isUTC { return 0 }
         if micros >= cached.from && micros < cached.until { return cached.offset }
-        let date = Date(timeIntervalSince1970: Double(Self.floorDivide(micros, 1_000_000)))
+        let date = Date(timeIntervalSince1970: Double(CivilDate.floorDivide(micros, 1_000_000)))
         let offset = Int64(zone.secondsFromGMT(for: date))
         let until = zone.nextDaylightSavingTimeTransition(after: date).map { Int64($0.timeIntervalSince1970) * 1_000_000 } ?? .max
         cached = (micros, until, offset)
@@ -49,33 +50,28 @@ public struct ExportTimeFormatter: Sendable {
     private mutating func format(_ micros: Int64, to out: inout [UInt8]) {
         let offset = offset(at: micros)
         let local = micros + offset * 1_000_000
-        let seconds = Self.floorDivide(local, 1_000_000)
+        let seconds = CivilDate.floorDivide(local, 1_000_000)
         let millis = Int((local - seconds * 1_000_000) / 1000)
-        let days = Self.floorDivide(seconds, 86_400)
-        let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = CivilDate.date(days: Int(days))
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
+        // `…T00:00:00.000+01:00` is 29 bytes.
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &text) { raw in
+            let base = raw.baseAddress!
+            clock.write(seconds: seconds, to: base)
+            base.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
+            DateTimeWriter.digits(millis, width: 3, to: base + 20)
+            if isUTC {
+                base.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
+                return 24
             }
-        }
-        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2); out.append(UInt8(ascii: ".")); digits(millis, 3)
-        if isUTC {
-            out.append(UInt8(ascii: "Z"))
-        } else {
             let minutes = Int(abs(offset) / 60)
-            out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
-            digits(minutes / 60, 2); out.append(UInt8(ascii: ":")); digits(minutes % 60, 2)
+            base.storeBytes(of: UInt8(ascii: offset < 0 ? "-" : "+"), toByteOffset: 23, as: UInt8.self)
+            DateTimeWriter.digits(minutes / 60, width: 2, to: base + 24)
+            base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 26, as: UInt8.self)
+            DateTimeWriter.digits(minutes % 60, width: 2, to: base + 27)
+            return 29
         }
+        withUnsafeBytes(of: text) { out.append(contentsOf: $0.prefix(count)) }
     }
-
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }
 
 /// The time windows a large export is split into: calendar periods in the export's zone (local
@@ -119,9 +115,9 @@ public enum ExportWindowSize: Sendable, Equatable, CustomStringConvertible {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         calendar.firstWeekday = 2
-        let first = Date(timeIntervalSince1970: Double(ExportTimeFormatter.floorDivide(from, 1_000_000)))
+        let first = Date(timeIntervalSince1970: Double(CivilDate.floorDivide(from, 1_000_000)))
         var boundaries: [Date] = []
-        let end = Date(timeIntervalSince1970: Double(ExportTimeFormatter.floorDivide(to + 999_999, 1_000_000)))
+        let end = Date(timeIntervalSince1970: Double(CivilDate.floorDivide(to + 999_999, 1_000_000)))
         switch self {
         case .hours(let n):
             // Local hours 0, n, 2n, … of each local day: the clock, not elapsed time, so a DST

@@ -198,8 +198,8 @@ public final class OxExportSource: ExportSource {
     }
 
     func records(in window: ExportWindow, _ emit: (ExportRecord) throws -> Void) async throws {
-        let fromMs = ExportTimeFormatter.floorDivide(window.from + 999, 1000)
-        let toMs = ExportTimeFormatter.floorDivide(window.to + 999, 1000)
+        let fromMs = CivilDate.floorDivide(window.from + 999, 1000)
+        let toMs = CivilDate.floorDivide(window.to + 999, 1000)
         try staging.forEachEvent(fromMs: fromMs, toMs: toMs) { event in
             guard let series = seriesIndex[(event.sensor ?? "") + "\u{0}" + event.type] else { return }
             try emit(ExportRecord(time: event.timestampMs * 1000, series: series, value: .integer(event.reading),

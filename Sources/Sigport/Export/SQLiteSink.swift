@@ -56,7 +56,7 @@ final class SQLiteSink: ExportSink {
             default: row.append(schema.text(column, record, series)?.databaseValue ?? .null)
             }
         }
-        row.append(ExportTimeFormatter.floorDivide(record.time, 1000).databaseValue)
+        row.append(CivilDate.floorDivide(record.time, 1000).databaseValue)
         row.append(series.key.databaseValue)
         pending.append(row)
         if pending.count >= Self.batch { try flush() }

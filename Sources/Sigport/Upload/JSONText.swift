@@ -57,42 +57,37 @@ enum JSONText {
     /// RFC 3339 in UTC with as many fraction digits as the value needs (none, 3 or 6):
     /// `2024-03-01T00:00:00Z`, `…00.250Z`, `…00.000001Z`.
     static func time(microseconds: Int64) -> String {
-        var out: [UInt8] = []
-        appendTime(microseconds: microseconds, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        var writer = DateTimeWriter()
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            writeTime(microseconds: microseconds, with: &writer, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+        }
     }
 
     /// The length of `time(microseconds:)`, by arithmetic (years 0…9999).
     static func timeLength(microseconds: Int64) -> Int {
-        let micros = microseconds - floorDivide(microseconds, 1_000_000) * 1_000_000
+        let micros = microseconds - CivilDate.floorDivide(microseconds, 1_000_000) * 1_000_000
         return micros == 0 ? 20 : micros % 1000 == 0 ? 24 : 27
     }
 
-    /// `time(microseconds:)` written straight into a body, without intermediate strings.
-    static func appendTime(microseconds: Int64, to out: inout [UInt8]) {
-        let seconds = floorDivide(microseconds, 1_000_000)
+    /// Writes `time(microseconds:)` at `base` (room for 27 bytes) and returns its length; the
+    /// writer keeps the day's text for the next time.
+    static func writeTime(microseconds: Int64, with writer: inout DateTimeWriter, to base: UnsafeMutableRawPointer) -> Int {
+        let seconds = CivilDate.floorDivide(microseconds, 1_000_000)
         let micros = Int(microseconds - seconds * 1_000_000)
-        let days = floorDivide(seconds, 86_400)
-        let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = CivilDate.date(days: Int(days))
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
+        writer.write(seconds: seconds, to: base)
+        var at = 19
+        if micros != 0 {
+            base.storeBytes(of: UInt8(ascii: "."), toByteOffset: at, as: UInt8.self)
+            if micros % 1000 == 0 {
+                DateTimeWriter.digits(micros / 1000, width: 3, to: base + at + 1)
+                at += 4
+            } else {
+                DateTimeWriter.digits(micros, width: 6, to: base + at + 1)
+                at += 7
             }
         }
-        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
-        if micros != 0 {
-            out.append(UInt8(ascii: "."))
-            if micros % 1000 == 0 { digits(micros / 1000, 3) } else { digits(micros, 6) }
-        }
-        out.append(UInt8(ascii: "Z"))
+        base.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: at, as: UInt8.self)
+        return at + 1
     }
 
     /// A JSON string literal, quotes included (RFC 8259 escapes; non-ASCII kept as UTF-8).
@@ -154,6 +149,4 @@ enum JSONText {
     static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import SigportContract
 
 /// Packs mapped rows into request bodies the way an import sends them, and counts what it
@@ -7,6 +8,8 @@ public struct UploadPlanner {
     public let limit: Int
     public private(set) var plan: RequestPlan
     private var frame: InsertFrameBuilder
+    /// Each insert body in turn, in one buffer: bodies are written to be counted, not kept.
+    private var body = ByteBuffer()
     private var events: OxEventBatchBuilder
     /// Entity ids are unknown until the entities are created; every id is 16 digits, so a
     /// placeholder of that width gives exact sizes.
@@ -46,7 +49,8 @@ public struct UploadPlanner {
     private mutating func flushFrame() {
         guard !frame.isEmpty else { return }
         // Written, as the import writes it, not only sized: the bytes counted are the body's.
-        plan.add("integration.insert", size: frame.encodedBuffer().readableBytes)
+        frame.encode(into: &body)
+        plan.add("integration.insert", size: body.readableBytes)
         nextID += 1
         frame.removeAll(requestID: nextID)
     }
