@@ -13,19 +13,10 @@ struct SigportCommand: AsyncParsableCommand {
         """,
         subcommands: [ImportCommand.self, MigrateCommand.self, ExportCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
 
-    /// The argument parser's own entry point, after the allocator policy that keeps peak memory
-    /// bounded (`MemoryPolicy`).
+    /// The argument parser's own entry point (`main(_:)`), after the allocator policy that keeps
+    /// peak memory bounded (`MemoryPolicy`).
     static func main() async {
         MemoryPolicy.apply()
-        do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 }

@@ -178,14 +178,12 @@ public final class IntegrationExportSource: ExportSource {
     /// error, if any, is then read here).
     private func call<R>(_ method: String, _ params: [String: Any], result: (ByteBuffer) throws -> R?) async throws -> R {
         let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "method": method, "id": "1", "params": params])
-        var attempt = 0
-        while true {
-            attempt += 1
+        return try await RetryBackoff.run(method, maxAttempts: maxAttempts,
+                                          hint: "Run the same command again once the API answers; finished windows are kept.") {
             requests += 1
-            var reason = ""
             do {
                 let reply = try await client.post(ByteBuffer(bytes: body), method: method)
-                if reply.status == 200, let result = try result(reply.body) { return result }
+                if reply.status == 200, let result = try result(reply.body) { return .answered(result) }
                 let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<IgnoredResult>.self, from: Data(reply.body.readableBytesView))
                 if reply.status == 200, let error = envelope?.error, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
                     throw IntegrationClient.rejected(method, error)
@@ -193,15 +191,10 @@ public final class IntegrationExportSource: ExportSource {
                 guard reply.status >= 500 || reply.status == 429 || reply.status == 200 else {
                     throw SigportError(.rejectedByServer, "\(method) got HTTP \(reply.status).", hint: envelope?.error.map { "Server: \($0.message)" })
                 }
-                reason = envelope?.error.map { "JSON-RPC \($0.code)" } ?? (reply.status == 200 ? "an answer sigport cannot read" : "HTTP \(reply.status)")
+                return .retry(reason: envelope?.error.map { "JSON-RPC \($0.code)" } ?? (reply.status == 200 ? "an answer sigport cannot read" : "HTTP \(reply.status)"))
             } catch let error as SigportError where error.code == .unreachable {
-                reason = "no answer"
+                return .retry(reason: "no answer")
             }
-            guard attempt < maxAttempts else {
-                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)).",
-                                   hint: "Run the same command again once the API answers; finished windows are kept.")
-            }
-            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
         }
     }
 }

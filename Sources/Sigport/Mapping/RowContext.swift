@@ -56,23 +56,24 @@ struct RowContext {
     /// The same, with the field's position already known.
     func text(at position: Int?, field: String) -> String? {
         let value = value(at: position, field: field)
-        if isEmpty(value) { return nil }
-        switch value {
-        case .text(let text): return text
-        case .number(let n): return NumberText.shortest(n)
-        case .bool(let b): return b ? "true" : "false"
-        case .missing, .null: return nil
-        }
+        return isEmpty(value) ? nil : Self.text(of: value)
     }
 
-    /// How a rejected field's value is shown in `rejects.jsonl`.
+    /// How a rejected field's value is shown in `rejects.jsonl`: as read (no default applied),
+    /// `null` for JSON null.
     func display(_ field: String) -> String? {
-        switch rules.index[field].flatMap({ $0 < values.count ? values[$0] : nil }) ?? .missing {
+        let value = rules.index[field].flatMap { $0 < values.count ? values[$0] : nil } ?? .missing
+        if case .null = value { return "null" }
+        return Self.text(of: value)
+    }
+
+    /// A value's text: numbers in their shortest form; nil for null and missing.
+    private static func text(of value: FieldValue) -> String? {
+        switch value {
         case .text(let text): text
         case .number(let n): NumberText.shortest(n)
         case .bool(let b): b ? "true" : "false"
-        case .null: "null"
-        case .missing: nil
+        case .missing, .null: nil
         }
     }
 

@@ -111,23 +111,16 @@ final class OxInventoryReader {
     /// A GET until it is answered: reads are safe to repeat, so 429, 5xx and dropped connections
     /// are retried with backoff (up to `maxAttempts`); any other status is the caller's to judge.
     func get(_ client: OxClient, _ path: String) async throws -> (status: Int, data: Data) {
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await RetryBackoff.run("GET /\(path.prefix(40))…", maxAttempts: maxAttempts,
+                                   hint: "Run the same command again once the API answers; it resumes where it stopped.") {
             requests += 1
-            var reason: String
             do {
                 let (status, data) = try await client.request(.GET, path)
-                guard status == 429 || status >= 500 else { return (status, data) }
-                reason = "HTTP \(status)"
+                guard status == 429 || status >= 500 else { return .answered((status, data)) }
+                return .retry(reason: "HTTP \(status)")
             } catch let error as SigportError where error.code == .unreachable {
-                reason = "no answer"
+                return .retry(reason: "no answer")
             }
-            guard attempt < maxAttempts else {
-                throw SigportError(.unreachable, "GET /\(path.prefix(40))… failed \(attempt) times (last: \(reason)).",
-                                   hint: "Run the same command again once the API answers; it resumes where it stopped.")
-            }
-            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
         }
     }
 

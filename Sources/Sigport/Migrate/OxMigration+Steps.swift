@@ -168,22 +168,23 @@ extension OxMigration {
     /// An update-many, retried while the API asks; a 403 after a lost answer means the entities
     /// moved already (the target can read them): done.
     private func put(_ client: OxClient, _ kind: String, _ body: [UInt8], retryWith other: OxClient? = nil, ids: [String] = []) async throws {
-        for attempt in 1...8 {
+        try await RetryBackoff.run("PUT /\(kind)", maxAttempts: 8, gaveUp: "; the migration is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.") { () -> RetryBackoff.Attempt<Void> in
             try checkpoint.noteRequest()
             report.requests += 1
             let status: Int
             let data: Data
             do {
                 (status, data) = try await client.request(.PUT, kind, body: ByteBuffer(bytes: body))
-            } catch let error as SigportError where error.code == .unreachable && attempt < 8 {
-                continue
+            } catch let error as SigportError where error.code == .unreachable {
+                return .retry(reason: "no answer")
             }
-            if status == 200 { return }
-            if status == 403, let other, !ids.isEmpty, (try? await retrieveAll(other, kind, ids)) == true { return }
-            guard status == 429 || status >= 500, attempt < 8 else {
+            if status == 200 { return .answered(()) }
+            if status == 403, let other, !ids.isEmpty, (try? await retrieveAll(other, kind, ids)) == true { return .answered(()) }
+            guard status == 429 || status >= 500 else {
                 throw SigportError(.rejectedByServer, "PUT /\(kind) got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
             }
-            try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: attempt))
+            return .retry(reason: "HTTP \(status)")
         }
     }
 

@@ -38,8 +38,39 @@ public struct ImportOptions: Sendable {
 /// Ends an import cleanly and resumably; the reason goes into the report.
 struct ImportStop: Error { let reason: String }
 
-/// Helpers both importers (integration and ox) use.
+/// How every job repeats a request the API did not answer: with exponential backoff and jitter,
+/// up to a number of attempts.
 enum RetryBackoff {
+    /// What one attempt came to: the answer, or why it is worth trying again.
+    enum Attempt<T> {
+        case answered(T)
+        case retry(reason: String)
+    }
+
+    /// Runs `attempt` until it answers, at most `maxAttempts` times,
+    /// waiting between tries; `onRetry` hears of each retry, its reason and the wait. After the
+    /// last try it throws: "`request` failed N times (last: reason)`gaveUp`", with `hint`.
+    /// Errors `attempt` throws end the loop as they are.
+    static func run<T>(_ request: String, maxAttempts: Int, gaveUp: String = ".", hint: String,
+                       onRetry: (_ attempt: Int, _ reason: String, _ wait: Double) -> Void = { _, _, _ in },
+                       _ attempt: () async throws -> Attempt<T>) async throws -> T {
+        var number = 0
+        while true {
+            number += 1
+            let reason: String
+            switch try await attempt() {
+            case .answered(let answer): return answer
+            case .retry(let why): reason = why
+            }
+            guard number < maxAttempts else {
+                throw SigportError(.unreachable, "\(request) failed \(number) times (last: \(reason))\(gaveUp)", hint: hint)
+            }
+            let wait = seconds(afterAttempt: number)
+            onRetry(number, reason, wait)
+            try await sleep(seconds: wait)
+        }
+    }
+
     /// Exponential backoff with jitter: 0.5 s doubling per attempt, up to 30 s, times 0.5...1.
     static func seconds(afterAttempt attempt: Int) -> Double {
         min(30.0, 0.5 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.0)

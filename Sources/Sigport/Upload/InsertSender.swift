@@ -186,16 +186,18 @@ struct RPCExchange: Sendable {
     /// so a request whose answer was lost is simply sent again). A refusal of the content throws
     /// `ContentRefusal`; any other refusal is final.
     func exchange(_ body: ByteBuffer, method: String, stats: inout ExchangeStats) async throws -> InsertSender.SignalsByInput {
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await RetryBackoff.run(method, maxAttempts: maxAttempts, gaveUp: "; the run is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.", onRetry: { attempt, reason, wait in
+            stats.retries += 1
+            stats.secondsRetrying += wait
+            onEvent(.retry(method: method, attempt: attempt, reason: reason))
+        }) {
             stats.requests.add(method, size: body.readableBytes)
             try checkpoint.noteRequest()
-            let reason: String
             do {
                 let answer = try await client.send(body, method: method, as: InsertSender.SignalsByInput.self)
                 stats.httpStatuses[String(answer.status), default: 0] += 1
-                if answer.status == 200, let result = answer.result { return result }
+                if answer.status == 200, let result = answer.result { return .answered(result) }
                 if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
                     if error.code == RPCErrorCode.invalidParams.rawValue { throw ContentRefusal(message: "\(IntegrationClient.rejected(method, error))") }
                     throw IntegrationClient.rejected(method, error)
@@ -206,20 +208,11 @@ struct RPCExchange: Sendable {
                 guard answer.status >= 500 || answer.status == 429 || answer.status == 200 else {
                     throw SigportError(.rejectedByServer, "\(method) got HTTP \(answer.status).", hint: answer.error.map { "Server: \($0.message)" })
                 }
-                reason = answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)"
+                return .retry(reason: answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)")
             } catch let error as SigportError where error.code == .unreachable {
                 stats.httpStatuses["no answer", default: 0] += 1
-                reason = "no answer"
+                return .retry(reason: "no answer")
             }
-            guard attempt < maxAttempts else {
-                throw SigportError(.unreachable, "\(method) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
-                                   hint: "Run the same command again once the API answers.")
-            }
-            stats.retries += 1
-            onEvent(.retry(method: method, attempt: attempt, reason: reason))
-            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
-            stats.secondsRetrying += backoff
-            try await RetryBackoff.sleep(seconds: backoff)
         }
     }
 }

@@ -255,13 +255,16 @@ public final class OxImporter {
     /// before the request was read are retried; a lost answer or a 500 makes the request in doubt
     /// and `Options.inDoubt` decides (resend retries it, skip and stop give up on it).
     private func create(_ body: [UInt8], path: String, count: Int, chunk: Int64?) async throws -> Outcome {
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await RetryBackoff.run("POST /\(path)", maxAttempts: options.maxAttempts, gaveUp: "; the run is saved and resumes where it stopped.",
+                                   hint: "Run the same command again once the API answers.", onRetry: { attempt, reason, wait in
+            report.retries += 1
+            report.secondsRetrying += wait
+            onEvent(.retry(method: "POST /\(path)", attempt: attempt, reason: reason))
+        }) {
             report.requests.add("POST /\(path)", size: body.count)
             try checkpoint.noteRequest()
-            var reason: String
-            var doubtful = false
+            let reason: String
+            let doubtful: Bool
             do {
                 let (status, data) = try await client.request(.POST, path, body: ByteBuffer(bytes: body))
                 report.httpStatuses[String(status), default: 0] += 1
@@ -269,7 +272,7 @@ public final class OxImporter {
                     guard let answer = try? JSONDecoder().decode(CreateAnswer.self, from: data), answer.data.ids.count == count else {
                         throw SigportError(.unexpectedResponse, "POST /\(path) answered without \(count) ids.")
                     }
-                    return .created(answer.data.ids)
+                    return .answered(.created(answer.data.ids))
                 }
                 guard status == 429 || status >= 500 else {
                     throw SigportError(.rejectedByServer, "POST /\(path) got HTTP \(status).",
@@ -285,9 +288,9 @@ public final class OxImporter {
             if doubtful {
                 if let chunk { try checkpoint.setChunk(chunk, state: .inDoubt) }
                 switch (chunk, options.inDoubt) {
-                case (nil, _): return .inDoubt
+                case (nil, _): return .answered(.inDoubt)
                 case (_, .stop): throw ImportStop(reason: "in doubt")
-                case (_, .skip): return .inDoubt
+                case (_, .skip): return .answered(.inDoubt)
                 case (_, .resend):
                     if let chunk {
                         try checkpoint.setChunk(chunk, state: .sent)
@@ -296,15 +299,7 @@ public final class OxImporter {
                     }
                 }
             }
-            guard attempt < options.maxAttempts else {
-                throw SigportError(.unreachable, "POST /\(path) failed \(attempt) times (last: \(reason)); the run is saved and resumes where it stopped.",
-                                   hint: "Run the same command again once the API answers.")
-            }
-            report.retries += 1
-            onEvent(.retry(method: "POST /\(path)", attempt: attempt, reason: reason))
-            let backoff = RetryBackoff.seconds(afterAttempt: attempt)
-            report.secondsRetrying += backoff
-            try await RetryBackoff.sleep(seconds: backoff)
+            return .retry(reason: reason)
         }
     }
 }
