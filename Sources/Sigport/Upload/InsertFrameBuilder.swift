@@ -69,11 +69,12 @@ struct InsertFrameBuilder: Sendable {
         column = nil
         latest = .min
         names.removeAll(keepingCapacity: true)
-        for var values in series {
+        // Moved out, not copied: a copy is not the array's only reference, and emptying it would
+        // allocate a new buffer (from mmap, page-faulting page by page as the next frame fills).
+        while var values = series.popLast() {
             values.removeAll(keepingCapacity: true)
             spare.append(values)
         }
-        series.removeAll(keepingCapacity: true)
         longTexts.removeAll(keepingCapacity: true)
         for key in slotOfKey.indices { slotOfKey[key] = -1 }
         keyOfName.removeAll(keepingCapacity: true)
