@@ -47,10 +47,10 @@ enum RetryBackoff {
         case retry(reason: String)
     }
 
-    /// Runs `attempt` until it answers, at most `maxAttempts` times,
-    /// waiting between tries; `onRetry` hears of each retry, its reason and the wait. After the
-    /// last try it throws: "`request` failed N times (last: reason)`gaveUp`", with `hint`.
-    /// Errors `attempt` throws end the loop as they are.
+    /// Runs `attempt` until it answers, at most `maxAttempts` times, waiting between tries;
+    /// `onRetry` hears of each retry, its reason and the wait. After the last try it throws
+    /// "`request` failed N times (last: reason)`gaveUp`", with `hint`. Errors `attempt` throws
+    /// end the loop as they are.
     static func run<T>(_ request: String, maxAttempts: Int, gaveUp: String = ".", hint: String,
                        onRetry: (_ attempt: Int, _ reason: String, _ wait: Double) -> Void = { _, _, _ in },
                        _ attempt: () async throws -> Attempt<T>) async throws -> T {
