@@ -9,9 +9,10 @@ public struct ExportTimeFormatter: Sendable {
     let isUTC: Bool
     /// The zone's offset and the span (µs) it holds for: found once per DST period, not per row.
     private var cached: (from: Int64, until: Int64, offset: Int64) = (1, 0, 0)
-    /// The last time written and its text: the readings of one instant (a wide row's signals)
-    /// follow each other in an export, so most rows reuse it.
-    private var last: (micros: Int64, text: [UInt8])?
+    /// The last time written and its text, its first `count` bytes: the readings of one instant
+    /// (a wide row's signals) follow each other in an export, so most rows reuse it. Held inline:
+    /// an array per instant was an allocation per instant.
+    private var last: (micros: Int64, text: (UInt64, UInt64, UInt64, UInt64), count: Int) = (0, (0, 0, 0, 0), 0)
     private var clock = DateTimeWriter()
 
     public init(zone: TimeZone = TimeZone(identifier: "UTC")!) {
@@ -36,18 +37,13 @@ public struct ExportTimeFormatter: Sendable {
     }
 
     mutating func append(_ micros: Int64, to out: inout [UInt8]) {
-        if let last, last.micros == micros {
-            out.append(contentsOf: last.text)
-            return
-        }
-        var text: [UInt8] = []
-        text.reserveCapacity(32)
-        format(micros, to: &text)
-        out.append(contentsOf: text)
-        last = (micros, text)
+        if last.count == 0 || last.micros != micros { format(micros) }
+        let count = last.count
+        withUnsafeBytes(of: last.text) { out.append(contentsOf: $0.prefix(count)) }
     }
 
-    private mutating func format(_ micros: Int64, to out: inout [UInt8]) {
+    /// Writes `micros` into `last`.
+    private mutating func format(_ micros: Int64) {
         let offset = offset(at: micros)
         let local = micros + offset * 1_000_000
         let seconds = CivilDate.floorDivide(local, 1_000_000)
@@ -70,7 +66,7 @@ public struct ExportTimeFormatter: Sendable {
             DateTimeWriter.digits(minutes % 60, width: 2, to: base + 27)
             return 29
         }
-        withUnsafeBytes(of: text) { out.append(contentsOf: $0.prefix(count)) }
+        last = (micros, text, count)
     }
 }
 

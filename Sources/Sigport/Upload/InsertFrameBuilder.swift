@@ -267,63 +267,64 @@ struct InsertFrameBuilder: Sendable {
         // 16 bytes past the body: room for the last cell's whole 16-byte store (`CellText.store`).
         out.reserveCapacity(bytes + 16)
         out.writeString(Self.prefix(integration: integration, id: requestID))
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { room in
+        var clock = DateTimeWriter()
+        Self.writeList(times.count, widest: 29, into: &out) { i, room in
             let base = room.baseAddress!
-            // Past this offset a comma, a time and its quotes would not fit.
-            let limit = room.count - 30
-            var clock = DateTimeWriter()
-            var at = 0
-            for (i, micros) in times.enumerated() {
-                precondition(at <= limit, "a frame's times passed its computed size")
-                if i > 0 {
-                    base.storeBytes(of: UInt8(ascii: ","), toByteOffset: at, as: UInt8.self)
-                    at += 1
-                }
-                base.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-                at += 1 + JSONText.writeTime(microseconds: micros, with: &clock, to: base + at + 1)
-                base.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-                at += 1
-            }
-            return at
+            base.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            let end = 1 + JSONText.writeTime(microseconds: times[i], with: &clock, to: base + 1)
+            base.storeBytes(of: UInt8(ascii: "\""), toByteOffset: end, as: UInt8.self)
+            return end + 1
         }
         out.writeString(Self.middle)
         for (s, id) in names.enumerated() {
             if s > 0 { out.writeInteger(UInt8(ascii: ",")) }
             out.writeString(JSONText.string(id))
             out.writeString(":[")
-            // A series' cells are most of the body: written through a pointer. The buffer holds
-            // the rest of the body and 16 bytes more, so every store fits (the size is exact).
-            out.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { room in
-                let base = room.baseAddress!
-                // Past this offset a comma and a 16-byte store would not fit.
-                let limit = room.count - 17
-                var at = 0
-                for (i, cell) in series[s].enumerated() {
-                    precondition(at <= limit, "a frame's cells passed its computed size")
-                    if i > 0 {
-                        base.storeBytes(of: UInt8(ascii: ","), toByteOffset: at, as: UInt8.self)
-                        at += 1
-                    }
-                    if cell.isNull {
-                        for byte in "null".utf8 {
-                            base.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
-                            at += 1
-                        }
-                    } else if let index = cell.elsewhereIndex {
-                        var text = longTexts[index]
-                        at += text.withUTF8 { utf8 in
-                            precondition(at + utf8.count <= room.count, "a frame's cells passed its computed size")
-                            (base + at).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
-                            return utf8.count
-                        }
-                    } else {
-                        at += cell.store(to: base + at)
+            // A series' cells are most of the body: an inline text is one 16-byte store.
+            Self.writeList(series[s].count, widest: 16, into: &out) { i, room in
+                let cell = series[s][i]
+                if let index = cell.elsewhereIndex {
+                    var text = longTexts[index]
+                    return text.withUTF8 { utf8 in
+                        precondition(utf8.count <= room.count, "a frame's cells passed its computed size")
+                        room.baseAddress!.copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
+                        return utf8.count
                     }
                 }
-                return at
+                if cell.isNull {
+                    room.baseAddress!.storeBytes(of: Self.null.littleEndian, as: UInt32.self)
+                    return 4
+                }
+                return cell.store(to: room.baseAddress!)
             }
             out.writeInteger(UInt8(ascii: "]"))
         }
         out.writeString(Self.suffix)
+    }
+
+    /// `null`'s four bytes (`n` `u` `l` `l`) read as a little-endian word, stored as one.
+    private static let null: UInt32 = 0x6C6C_756E
+
+    /// Writes `count` items, comma-separated, straight into `out`'s storage: `item` writes item
+    /// `i` at the start of the room it is given (touching at most `widest` bytes of it, a text
+    /// kept aside excepted) and returns its length. The body's size is exact and the buffer holds
+    /// 16 bytes past it, so every store fits; the preconditions say so. Through a pointer, where
+    /// a `ByteBuffer` write per item checked capacity and moved indices.
+    private static func writeList(_ count: Int, widest: Int, into out: inout ByteBuffer,
+                                  _ item: (Int, UnsafeMutableRawBufferPointer) -> Int) {
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { room in
+            let base = room.baseAddress!
+            let limit = room.count - 1 - widest
+            var at = 0
+            for i in 0..<count {
+                precondition(at <= limit, "a frame's body passed its computed size")
+                if i > 0 {
+                    base.storeBytes(of: UInt8(ascii: ","), toByteOffset: at, as: UInt8.self)
+                    at += 1
+                }
+                at += item(i, UnsafeMutableRawBufferPointer(start: base + at, count: room.count - at))
+            }
+            return at
+        }
     }
 }
