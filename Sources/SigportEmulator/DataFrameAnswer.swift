@@ -6,22 +6,6 @@ import NIOCore
 struct StoredSeries: Sendable, Equatable {
     var times: [Int64] = []
     var values: [Double] = []
-
-    static let selectSQL = "SELECT time, value FROM sample WHERE signalID = ? AND time >= ? AND time < ? ORDER BY time"
-
-    /// Reads the two columns by index from a cached statement, with no record decoding per row.
-    /// The sample table is WITHOUT ROWID with the primary key (signalID, time): the query is one
-    /// range scan of that b-tree, already in time order, and the value is in the same row.
-    static func fetch(_ db: Database, signalID: String, from: Int64, to: Int64) throws -> StoredSeries {
-        let statement = try db.cachedStatement(sql: selectSQL)
-        let rows = try Row.fetchCursor(statement, arguments: [signalID, from, to])
-        var series = StoredSeries()
-        while let row = try rows.next() {
-            series.times.append(row[0])
-            series.values.append(row[1])
-        }
-        return series
-    }
 }
 
 /// The `data` of a `clarify.dataFrame` answer before it is rendered: the union of the times

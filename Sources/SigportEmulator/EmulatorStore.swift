@@ -88,6 +88,30 @@ final class EmulatorStore: Sendable {
                 t.column("value", .blob).notNull()
             }
         }
+        // Samples move from a row each to segments of up to 4,096 (`SampleSegments`); a database
+        // written by an earlier version keeps its samples.
+        migrator.registerMigration("v2-sample-segments") { db in
+            try SampleSegments.createTable(db)
+            // In primary-key order, a segment's worth at a time: a large database is not read into memory.
+            let rows = try Row.fetchCursor(db, sql: "SELECT signalID, time, value FROM sample ORDER BY signalID, time")
+            var signalID = "", times: [Int64] = [], values: [Double] = []
+            func flush() throws {
+                try SampleSegments.append(db, signalID: signalID, times: times, values: values)
+                times.removeAll(keepingCapacity: true)
+                values.removeAll(keepingCapacity: true)
+            }
+            while let row = try rows.next() {
+                let rowSignal: String = row[0]
+                if rowSignal != signalID || times.count == SampleSegments.capacity {
+                    try flush()
+                    signalID = rowSignal
+                }
+                times.append(row[1])
+                values.append(row[2])
+            }
+            try flush()
+            try db.drop(table: "sample")
+        }
         return migrator
     }
 }
@@ -111,14 +135,6 @@ struct SignalRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var document: String
     var createdAt: Date
     var updatedAt: Date
-}
-
-struct SampleRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "sample"
-    var signalID: String
-    /// Microseconds since 1970-01-01T00:00:00Z: the API stores times to the microsecond.
-    var time: Int64
-    var value: Double
 }
 
 struct ItemRecord: Codable, Sendable, FetchableRecord, PersistableRecord {

@@ -187,7 +187,7 @@ extension IntegrationAPI {
         let (views, total) = select(items.map(itemView), query)
         let selected = views.compactMap { view in items.first { $0.id == view["id"]?.stringValue } }
         let series = try await store.read { db in
-            try selected.map { item in try StoredSeries.fetch(db, signalID: item.signalID, from: request.from, to: request.to) }
+            try selected.map { item in try SampleSegments.fetch(db, signalID: item.signalID, from: request.from, to: request.to) }
         }
         let frame = request.frame(itemIDs: selected.map(\.id), series: series)
         var included: JSONValue?

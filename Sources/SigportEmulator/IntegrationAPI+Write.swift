@@ -100,7 +100,8 @@ extension IntegrationAPI {
     }
 
     /// Stores values by (signal, time): re-inserting a time overwrites its value, so a re-sent
-    /// insert changes nothing. `null` leaves a value out. Unknown input IDs create empty signals.
+    /// insert changes nothing a read sees (`SampleSegments`: the segment written last wins).
+    /// `null` leaves a value out. Unknown input IDs create empty signals.
     func insert(_ call: RPCCall) async throws -> SignalsByInput {
         let params = try call.params(InsertParams.self)
         try call.checkIntegration(params.integration)
@@ -129,10 +130,11 @@ extension IntegrationAPI {
         let integration = call.integration
         let series = params.data.series
         let stamps = times
+        // Each series is stored in ascending time: the frame's positions in that order, once.
+        let order = stamps.indices.sorted { stamps[$0] < stamps[$1] }
         let summaries = try await store.write { db in
             var out: [String: SaveSummary] = [:]
             let now = Date()
-            let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO sample (signalID, time, value) VALUES (?, ?, ?)")
             for (inputID, values) in series.sorted(by: { $0.key < $1.key }) {
                 let signalID: String
                 if let existing = try String.fetchOne(db, sql: "SELECT id FROM signal WHERE integration = ? AND inputID = ?", arguments: [integration, inputID]) {
@@ -145,10 +147,15 @@ extension IntegrationAPI {
                     signalID = record.id
                     out[inputID] = SaveSummary(id: record.id, created: true)
                 }
-                for (time, value) in zip(stamps, values) {
-                    guard let value else { continue }
-                    try upsert.execute(arguments: [signalID, time, value])
+                var times: [Int64] = [], numbers: [Double] = []
+                times.reserveCapacity(order.count)
+                numbers.reserveCapacity(order.count)
+                for position in order {
+                    guard let value = values[position] else { continue }
+                    times.append(stamps[position])
+                    numbers.append(value)
                 }
+                try SampleSegments.append(db, signalID: signalID, times: times, values: numbers)
             }
             return out
         }

@@ -11,7 +11,7 @@ import Testing
 struct DataFrameRenderingTests {
     // MARK: The path it replaced, kept here as the reference
 
-    static func referenceFrame(_ request: DataFrameRequest, itemIDs: [String], samples: [[SampleRecord]]) -> JSONValue {
+    static func referenceFrame(_ request: DataFrameRequest, itemIDs: [String], samples: [[Sample]]) -> JSONValue {
         var columns: [String: [Int64: Double]] = [:]
         var allTimes = Set<Int64>()
         for (id, rows) in zip(itemIDs, samples) {
@@ -45,13 +45,13 @@ struct DataFrameRenderingTests {
 
     /// The old answer's bytes: `Response.json(RPCResult(id:, result: Selection))`, nil where it failed.
     static func referenceAnswer(_ request: DataFrameRequest, id: JSONValue, meta: JSONValue, included: JSONValue?,
-                                itemIDs: [String], samples: [[SampleRecord]]) -> String? {
+                                itemIDs: [String], samples: [[Sample]]) -> String? {
         let selection = IntegrationAPI.Selection(meta: meta, data: referenceFrame(request, itemIDs: itemIDs, samples: samples), included: included)
         return (try? JSONBytes.encoder.encode(RPCResult(id: id, result: AnyEncodable(selection)))).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func newAnswer(_ request: DataFrameRequest, id: JSONValue, meta: JSONValue, included: JSONValue?,
-                          itemIDs: [String], samples: [[SampleRecord]]) -> String? {
+                          itemIDs: [String], samples: [[Sample]]) -> String? {
         let series = samples.map { StoredSeries(times: $0.map(\.time), values: $0.map(\.value)) }
         let frame = request.frame(itemIDs: itemIDs, series: series)
         let rendered = DataFrameAnswer(meta: meta, frame: frame, included: included).rendered()
@@ -74,7 +74,7 @@ struct DataFrameRenderingTests {
 
     /// Same JSON value, and the same text for `times` and every series (key order is the
     /// dictionary's, which `JSONEncoder` never fixed: it differs from one answer to the next).
-    static func expectSameAnswer(_ request: DataFrameRequest, itemIDs: [String], samples: [[SampleRecord]],
+    static func expectSameAnswer(_ request: DataFrameRequest, itemIDs: [String], samples: [[Sample]],
                                  id: JSONValue = .number(7), included: JSONValue? = nil,
                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
         let meta: JSONValue = .object(["total": .number(-1), "format": .object(["dataAsArray": .bool(true), "groupIncludedByType": .bool(true)])])
@@ -90,8 +90,8 @@ struct DataFrameRenderingTests {
         }
     }
 
-    static func rows(_ signal: String, _ pairs: [(Int64, Double)]) -> [SampleRecord] {
-        pairs.map { SampleRecord(signalID: signal, time: $0.0, value: $0.1) }
+    static func rows(_ signal: String, _ pairs: [(Int64, Double)]) -> [Sample] {
+        pairs.map { Sample(signalID: signal, time: $0.0, value: $0.1) }
     }
 
     static let t0: Int64 = 1_709_251_200_000_000 // 2024-03-01T00:00:00Z
@@ -195,32 +195,68 @@ struct DataFrameRenderingTests {
         #expect(Self.newAnswer(request, id: .number(1), meta: meta, included: nil, itemIDs: [a], samples: samples) == nil)
     }
 
-    @Test("samples are read by index in time order through the (signalID, time) primary key")
+    @Test("a window of stored samples: across segments, ascending, through the (signalID, lastTime, firstTime) index")
     func storeReads() async throws {
         let store = try EmulatorStore(path: nil)
-        let series = try await store.write { db -> [String: StoredSeries] in
+        let n = SampleSegments.capacity * 2 + 100
+        try await store.write { db in
             try db.execute(sql: "INSERT INTO integration VALUES ('i0000000000000000000', 'n', 'h', 'c', 'h', '2024-01-01 00:00:00')")
-            var expected: [String: StoredSeries] = [:]
             for (index, signal) in ["x0000000000000000000", "y0000000000000000000"].enumerated() {
                 try db.execute(sql: "INSERT INTO signal VALUES (?, 'i0000000000000000000', ?, '{}', '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
                                arguments: [signal, "in\(index)"])
-                // Inserted out of order: the read must give them in time order.
-                for n in (0..<500).reversed() {
-                    let value = n % 50 == 0 ? Self.awkward[n / 50 % Self.awkward.count] : Double(n) / 8
-                    try db.execute(sql: "INSERT INTO sample (signalID, time, value) VALUES (?, ?, ?)", arguments: [signal, Self.t0 + Int64(n * (index + 1)), value])
+                let times = (0..<n).map { Self.t0 + Int64($0 * (index + 1)) }
+                let values = (0..<n).map { $0 % 50 == 0 ? Self.awkward[$0 / 50 % Self.awkward.count] : Double($0) / 8 }
+                try SampleSegments.append(db, signalID: signal, times: times, values: values)
+                // Windows inside one segment, across both boundaries, before and after everything.
+                for (from, to) in [(10, 400), (4000, 4200), (1, n * 2 + 10), (-5, 0), (n * 2, n * 3)] {
+                    let lower = Self.t0 + Int64(from), upper = Self.t0 + Int64(to)
+                    let read = try SampleSegments.fetch(db, signalID: signal, from: lower, to: upper)
+                    let kept = times.indices.filter { times[$0] >= lower && times[$0] < upper }
+                    #expect(read == StoredSeries(times: kept.map { times[$0] }, values: kept.map { values[$0] }), "\(signal) [\(from), \(to))")
+                    #expect(zip(read.values, kept.map { values[$0] }).allSatisfy { $0.bitPattern == $1.bitPattern }, "-0.0 and every bit of a value kept")
                 }
-                expected[signal] = try StoredSeries.fetch(db, signalID: signal, from: Self.t0 + 10, to: Self.t0 + 400)
-                let records = try SampleRecord.fetchAll(db, sql: "SELECT * FROM sample WHERE signalID = ? AND time >= ? AND time < ? ORDER BY time",
-                                                        arguments: [signal, Self.t0 + 10, Self.t0 + 400])
-                #expect(expected[signal] == StoredSeries(times: records.map(\.time), values: records.map(\.value)))
-                #expect(expected[signal]?.times.first == Self.t0 + 10)
             }
-            let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StoredSeries.selectSQL, arguments: ["x", 0, 1]).map { $0["detail"] as String? ?? "" }
-            #expect(plan == ["SEARCH sample USING PRIMARY KEY (signalID=? AND time>? AND time<?)"], "no sort step, no table scan")
-            return expected
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM segment") == 6)
+            let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SampleSegments.selectSQL, arguments: ["x", 0, 1]).map { $0["detail"] as String? ?? "" }
+            #expect(plan == ["SEARCH segment USING INDEX segment_signalID_lastTime (signalID=? AND lastTime>?)"], "a range of the index, no table scan")
         }
-        #expect(series.count == 2)
     }
+
+    @Test("a database from before segments keeps its samples (migration v2-sample-segments)")
+    func migratesRowsToSegments() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sigport-v1-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let n = SampleSegments.capacity + 7
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try EmulatorStore.migrator.migrate(queue, upTo: "v1-ox")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO integration VALUES ('i0000000000000000000', 'n', 'h', 'c', 'h', '2024-01-01 00:00:00')")
+                for signal in ["x0000000000000000000", "y0000000000000000000"] {
+                    try db.execute(sql: "INSERT INTO signal VALUES (?, 'i0000000000000000000', ?, '{}', '2024-01-01 00:00:00', '2024-01-01 00:00:00')", arguments: [signal, signal])
+                    for i in (0..<n).reversed() {
+                        try db.execute(sql: "INSERT INTO sample (signalID, time, value) VALUES (?, ?, ?)", arguments: [signal, Self.t0 + Int64(i), Double(i) / 4])
+                    }
+                }
+            }
+        }
+        let store = try EmulatorStore(path: path)
+        try store.queue.read { db in
+            #expect(try db.tableExists("sample") == false)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM segment") == 4)
+            for signal in ["x0000000000000000000", "y0000000000000000000"] {
+                let read = try SampleSegments.fetch(db, signalID: signal, from: .min, to: .max)
+                #expect(read == StoredSeries(times: (0..<n).map { Self.t0 + Int64($0) }, values: (0..<n).map { Double($0) / 4 }))
+            }
+        }
+    }
+}
+
+/// A stored value, for building the reference answers.
+struct Sample {
+    var signalID: String
+    var time: Int64
+    var value: Double
 }
 
 /// SplitMix64: reproducible random values for the comparisons.

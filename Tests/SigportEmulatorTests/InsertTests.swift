@@ -7,8 +7,9 @@ struct InsertTests {
     /// Reads back a signal's stored values by input ID, straight from the store.
     static func stored(_ h: EmulatorHarness, _ inputID: String) async throws -> [Int64: Double] {
         try await h.emulator.store.read { db in
-            let rows = try SampleRecord.fetchAll(db, sql: "SELECT sample.* FROM sample JOIN signal ON signal.id = sample.signalID WHERE signal.inputID = ?", arguments: [inputID])
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0.time, $0.value) })
+            guard let signalID = try String.fetchOne(db, sql: "SELECT id FROM signal WHERE inputID = ?", arguments: [inputID]) else { return [:] }
+            let series = try SampleSegments.fetch(db, signalID: signalID, from: .min, to: .max)
+            return Dictionary(uniqueKeysWithValues: zip(series.times, series.values))
         }
     }
 
@@ -39,6 +40,33 @@ struct InsertTests {
             #expect(again.json["result"]?["signalsByInput"]?["a"]?["created"] == .bool(false))
             _ = try await h.rpc("integration.insert", frame.replacingOccurrences(of: "[1]", with: "[2]"))
             #expect(try await Self.stored(h, "a") == [1_709_251_200_000_000: 2])
+        }
+    }
+
+    @Test("frames longer than a segment, sent out of order and overlapping: the value written last wins, null keeps the one before")
+    func overlappingFrames() async throws {
+        try await EmulatorHarness.with { h in
+            let t0: Int64 = 1_709_251_200_000_000
+            func frame(_ seconds: [Int], _ value: (Int) -> String) -> String {
+                let times = seconds.map { "\"\(RFC3339Time.format(microseconds: t0 + Int64($0) * 1_000_000))\"" }
+                return #"{"integration":"\#(h.integrationID)","data":{"times":[\#(times.joined(separator: ","))],"series":{"a":[\#(seconds.map(value).joined(separator: ","))]}}}"#
+            }
+            // 10,000 seconds, in descending order: three segments, each stored ascending.
+            _ = try await h.rpc("integration.insert", frame(Array((0..<10_000).reversed())) { "\($0)" })
+            // Seconds 5,000-14,999 again: odd ones null (the first insert's value stays), even ones negated.
+            _ = try await h.rpc("integration.insert", frame(Array(5_000..<15_000)) { $0 % 2 == 1 ? "null" : "-\($0)" })
+            let stored = try await Self.stored(h, "a")
+            var expected: [Int64: Double] = [:]
+            for second in 0..<15_000 {
+                let time = t0 + Int64(second) * 1_000_000
+                if second < 5_000 { expected[time] = Double(second) }
+                else if second % 2 == 0 { expected[time] = -Double(second) }
+                else if second < 10_000 { expected[time] = Double(second) }
+            }
+            #expect(stored.count == expected.count)
+            #expect(stored == expected)
+            let segments = try await h.emulator.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM segment") }
+            #expect(segments == 3 + 2, "10,000 and 5,000 values in segments of 4,096")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import SigportEmulator
 
@@ -34,9 +35,9 @@ struct ImportTests {
     static func stored(_ emulator: Emulator) async throws -> [String: [Int64: Double]] {
         try await emulator.store.read { db in
             var out: [String: [Int64: Double]] = [:]
-            for row in try SampleRecord.fetchAll(db) {
-                let input = try String.fetchOne(db, sql: "SELECT inputID FROM signal WHERE id = ?", arguments: [row.signalID]) ?? "?"
-                out[input, default: [:]][row.time] = row.value
+            for row in try Row.fetchAll(db, sql: "SELECT id, inputID FROM signal") {
+                let series = try SampleSegments.fetch(db, signalID: row[0], from: .min, to: .max)
+                if !series.times.isEmpty { out[row[1]] = Dictionary(uniqueKeysWithValues: zip(series.times, series.values)) }
             }
             return out
         }
