@@ -83,7 +83,22 @@ extension IntegrationAPI {
             let container = try decoder.container(keyedBy: AnyKey.self)
             try container.refuseUnknownKeys(["times", "series"])
             times = try container.decode([String].self, forKey: AnyKey("times"))
-            series = try container.decode([String: [Double?]].self, forKey: AnyKey("series"))
+            series = try container.decode([String: ValueList].self, forKey: AnyKey("series")).mapValues(\.values)
+        }
+    }
+
+    /// A series' values, decoded by a loop over the array: `[Double?]`'s own decoding goes
+    /// through `Optional`'s generic `init(from:)` per value: a 9 MiB insert's params took 1.3 s
+    /// to decode that way, 0.4 s this way.
+    struct ValueList: Decodable {
+        var values: [Double?] = []
+
+        init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            if let count = container.count { values.reserveCapacity(count) }
+            while !container.isAtEnd {
+                values.append(try container.decodeNil() ? nil : try container.decode(Double.self))
+            }
         }
     }
 
