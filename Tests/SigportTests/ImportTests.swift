@@ -134,6 +134,9 @@ struct ImportTests {
                 #expect(try await Self.stored(emulator) == (try Self.expected()))
                 let stats = await emulator.stats()
                 #expect(stats.paceViolations == 0)
+                // 429s are sent again below the retries: the statuses still count each one.
+                let refused = try #require(stats.faults["429"])
+                #expect(run.output.contains("429 ×\(refused)"), "\(run.output)")
                 #expect(stats.largestBody <= 16384)
                 #expect(stats.faults.values.reduce(0, +) > 0)
             }

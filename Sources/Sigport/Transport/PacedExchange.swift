@@ -17,7 +17,7 @@ struct PacedExchange: Sendable {
             }
             await pacer.answered()
             guard reply.status == 429 else { return reply }
-            await pacer.pause(for: RetryAfter.delay(reply.headers.first(name: "Retry-After")) ?? pacer.interval)
+            await pacer.refused(retryAfter: RetryAfter.delay(reply.headers.first(name: "Retry-After")) ?? pacer.interval)
         }
         try await pacer.waitForTurn()
         return try await attempt()

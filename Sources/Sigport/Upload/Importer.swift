@@ -114,6 +114,8 @@ public final class Importer {
         (report.files, report.total) = try checkpoint.totals()
         report.signals = try checkpoint.signalIDs().count
         report.secondsWaitingOnPace = (await client.pacer.waited).seconds
+        let refusals = await client.pacer.refusals
+        if refusals > 0 { report.httpStatuses["429", default: 0] += refusals }
         report.seconds = started.duration(to: .now).seconds
         if report.total.rejected > 0 {
             report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)

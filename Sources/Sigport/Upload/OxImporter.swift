@@ -90,6 +90,8 @@ public final class OxImporter {
                 + " check the org, then run again with --in-doubt resend (send them again: duplicates if they were created) or --in-doubt skip (leave them as they are)"
         }
         report.secondsWaitingOnPace = await client.pacer.waited.seconds
+        let refusals = await client.pacer.refusals
+        if refusals > 0 { report.httpStatuses["429", default: 0] += refusals }
         report.seconds = started.duration(to: .now).seconds
         if report.total.rejected > 0 {
             report.rejectsFile = try RejectsFile.write(directory: options.runDirectory, mapping: mapping, inputs: inputs, checkpoint: checkpoint)

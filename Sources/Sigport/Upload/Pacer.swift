@@ -36,6 +36,17 @@ public actor Pacer<C: Clock> where C.Duration == Duration {
     /// leaving than warm ones do, like the first. The slot after its answer counts from it.
     public func connectionLost() { warm = false }
 
+    /// 429 answers: requests the server refused for the pace, each sent again after its
+    /// `Retry-After`. A run's report counts them among its HTTP statuses: they are absorbed here,
+    /// below the retries a run counts, and would otherwise go unseen.
+    public private(set) var refusals = 0
+
+    /// The server answered 429: count it, and pause for its `Retry-After`.
+    public func refused(retryAfter delay: Duration) {
+        refusals += 1
+        pause(for: delay)
+    }
+
     /// Pushes the next slot back, when the server asked for a pause (`Retry-After`).
     public func pause(for delay: Duration) {
         let now = clock.now
