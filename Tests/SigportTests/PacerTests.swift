@@ -38,6 +38,29 @@ struct PacerTests {
         #expect(clock.sleeps.map(\.offset) == [.milliseconds(1300), .milliseconds(2300)], "only the first answer moves the pace")
     }
 
+    @Test("a request that leaves late pushes the next one back, booked before or after it left")
+    func lateDeparture() async throws {
+        let clock = SteppingClock()
+        let pacer = Pacer(interval: .seconds(1), clock: clock)
+        try await pacer.waitForTurn()
+        pacer.leaving()
+        // Its sleep ends 50 ms late: the next slot is booked from when it left.
+        clock.wakeLate(by: .milliseconds(50))
+        try await pacer.waitForTurn()
+        pacer.leaving()
+        try await pacer.waitForTurn()
+        #expect(clock.sleeps.map(\.offset) == [.seconds(1), .milliseconds(2050)])
+        // Its task resumes 30 ms after its slot, while the next one, booked already, sleeps: that
+        // one wakes at its slot and waits again, until an interval after the other left.
+        clock.duringNextSleep {
+            clock.advance(by: .milliseconds(30))
+            pacer.leaving()
+        }
+        try await pacer.waitForTurn()
+        #expect(clock.sleeps.map(\.offset).suffix(2) == [.milliseconds(3050), .milliseconds(3080)])
+        #expect(await pacer.waited == .milliseconds(3030), "the time asleep (not the late wake), nothing counted twice")
+    }
+
     @Test("a Retry-After pauses the pace")
     func pause() async throws {
         let clock = SteppingClock()

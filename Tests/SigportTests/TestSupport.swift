@@ -12,18 +12,30 @@ final class SteppingClock: Clock, Sendable {
         static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
     }
 
-    private let state = Mutex<(now: Instant, sleeps: [Instant])>((Instant(offset: .zero), []))
+    private let state = Mutex<(now: Instant, sleeps: [Instant], lateBy: Duration, during: (@Sendable () -> Void)?)>((Instant(offset: .zero), [], .zero, nil))
     var now: Instant { state.withLock { $0.now } }
     var minimumResolution: Duration { .zero }
     /// Every deadline slept until, in order.
     var sleeps: [Instant] { state.withLock { $0.sleeps } }
 
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        let during = state.withLock { state in
+            defer { state.during = nil }
+            return state.during
+        }
+        during?()
         state.withLock { state in
             state.sleeps.append(deadline)
-            if deadline > state.now { state.now = deadline }
+            if deadline > state.now { state.now = deadline.advanced(by: state.lateBy) }
+            state.lateBy = .zero
         }
     }
+
+    /// The next sleep wakes `lateness` after its deadline, as a task on a busy machine does.
+    func wakeLate(by lateness: Duration) { state.withLock { $0.lateBy = lateness } }
+
+    /// Runs `body` at the start of the next sleep: what another task does while this one sleeps.
+    func duringNextSleep(_ body: @escaping @Sendable () -> Void) { state.withLock { $0.during = body } }
 
     func advance(by duration: Duration) { state.withLock { $0.now = $0.now.advanced(by: duration) } }
 }

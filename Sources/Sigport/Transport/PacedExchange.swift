@@ -10,6 +10,7 @@ struct PacedExchange: Sendable {
     func send(_ attempt: @Sendable () async throws -> HTTPTransport.Reply) async throws -> HTTPTransport.Reply {
         for _ in 1..<maxAttempts {
             try await pacer.waitForTurn()
+            pacer.leaving()
             let reply: HTTPTransport.Reply
             do { reply = try await attempt() } catch {
                 await pacer.connectionLost()
@@ -20,6 +21,7 @@ struct PacedExchange: Sendable {
             await pacer.refused(retryAfter: RetryAfter.delay(reply.headers.first(name: "Retry-After")) ?? pacer.interval)
         }
         try await pacer.waitForTurn()
+        pacer.leaving()
         return try await attempt()
     }
 
