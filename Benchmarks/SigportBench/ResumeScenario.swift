@@ -29,13 +29,13 @@ struct ResumeScenario {
         let directory = try bench.freshDirectory("resume")
         let database = directory + "/emulator.sqlite"
         // The emulator keeps the loaded half on disk, not in its memory, and it is removed
-        // afterwards: for half of 1 GB it is 2.5 GB.
+        // afterwards: for half of 1 GB it is about 0.8 GB.
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
         return try bench.withEmulator("resume-emulator", flags: ["--db", database]) { emulator in
             let half = directory + "/half-done"
             // --max-requests counts saveSignals too: one more than half the inserts.
             let budget = inserts / 2 + 1
-            say("  loading the first half of \(input.title) (\(budget) requests; the emulator stores each in seconds) …")
+            say("  loading the first half of \(input.title) (\(budget) requests at 1 request/s) …")
             let load = try bench.sigport(bench.importArguments(input, into: emulator, runDirectory: half) + ["--max-requests", "\(budget)"], log: "resume-first-half").run()
             guard load.exitStatus == 5 else { throw BenchError("the first half's import exited with \(load.exitStatus), not 5 (see \(bench.logPath("resume-first-half")))") }
 
