@@ -397,6 +397,26 @@ struct CSVReaderTests {
         }
     }
 
+    @Test("readOnly: unread columns are .missing, still counted, kept in raw; invalid UTF-8 in one still rejects the row")
+    func readOnlySomeColumns() async throws {
+        try await withTemporaryDirectory { (dir: URL) async throws in
+            let content = bytes("time,note,value,extra\nt1,hello,1.5,x\nt2,\"a, b\",2,y\nt3,short\nt4,K") + [0xF6] + bytes("ln,3,z\nt5,Köln,4,w\n")
+            let path = try write(content, to: dir)
+            var reader = try CSVReader(source: FileByteSource(path: path), file: "input.csv", dialect: .comma)
+            reader.readOnly(["time", "value"])
+            let outcomes = try readAll(&reader)
+            #expect(items(outcomes) == [
+                .row(line: 2, ["t1", "<missing>", "1.5", "<missing>"]),
+                .row(line: 3, ["t2", "<missing>", "2", "<missing>"]),
+                .problem(line: 4, rule: "csv-ragged", message: "row has 2 fields, the header has 4", column: nil),
+                .problem(line: 5, rule: "utf8", message: "invalid UTF-8 in column \"note\": byte 0xF6 at offset 1 of the field", column: "note"),
+                // A row that is not all ASCII is read whole, as before.
+                .row(line: 6, ["t5", "Köln", "4", "w"]),
+            ])
+            #expect(raw(outcomes[1]) == bytes("t2,\"a, b\",2,y"))
+        }
+    }
+
     @Test func malformedQuoting() async throws {
         try await withTemporaryDirectory { (dir: URL) async throws in
             let content = "a,b\n1,x\"y\n2,\"ok\"\n3,\"bad\"z,more\n\"multi\nline\"q,1\n4,end\n"

@@ -55,6 +55,55 @@ struct MappingRunTests {
         }
     }
 
+    @Test("columns the mapping does not read change nothing: the same rows, rejects (with their whole raw line) and signals")
+    func unreadColumns() async throws {
+        try await withTemporaryDirectory { (dir: URL) async throws in
+            let mappingPath = try dir.write("m.yaml", """
+                source:
+                  format: csv
+                  timestamp: {field: time}
+                  filters:
+                    - keep_if: {field: status, equals: ok}
+                target: integration
+                signals:
+                  - field: temp
+                    input_id: "{site}/temp"
+                    labels: {line: ["{line}"]}
+                """)
+            let narrow = try dir.write("narrow.csv", """
+                time,site,line,status,temp
+                2024-03-01T00:00:00Z,pier,a,ok,1.5
+                2024-03-01T00:00:01Z,pier,a,bad,2
+                2024-03-01T00:00:02Z,dock,b,ok,x
+                2024-03-01T00:00:03Z,dock,b,ok,4
+
+                """)
+            let wide = try dir.write("wide.csv", """
+                note,time,firmware,site,line,status,temp,spare
+                n1,2024-03-01T00:00:00Z,v1,pier,a,ok,1.5,
+                n2,2024-03-01T00:00:01Z,v1,pier,a,bad,2,s
+                n3,2024-03-01T00:00:02Z,v2,dock,b,ok,x,s
+                "n4, quoted",2024-03-01T00:00:03Z,v2,dock,b,ok,4,s
+
+                """)
+            func run(_ input: String) throws -> (rows: [MappedRow], report: MappingRun.Report, labels: [[String: [String]]], rejects: String) {
+                let rejects = dir.appendingPathComponent("run-" + URL(fileURLWithPath: input).lastPathComponent)
+                var run = MappingRun(mapping: try Mapping.load(path: mappingPath), inputs: [InputFile(path: input)], rejectDirectory: rejects)
+                var rows: [MappedRow] = []
+                let report = try run.run { row, _ in rows.append(row) }
+                return (rows, report, run.mapper.signals.map(\.labels), try String(contentsOf: rejects.appendingPathComponent("rejects.jsonl"), encoding: .utf8))
+            }
+            let a = try run(narrow), b = try run(wide)
+            #expect(b.rows.map(\.time) == a.rows.map(\.time))
+            #expect(b.rows.map { $0.values.map(\.value) } == [[1.5], [4]])
+            #expect(b.rows.map { $0.values.map(\.value) } == a.rows.map { $0.values.map(\.value) })
+            #expect(b.report.total == a.report.total)
+            #expect(b.labels == a.labels && b.labels == [["line": ["a"]], ["line": ["b"]]])
+            #expect(b.rejects.contains(#""raw":"n3,2024-03-01T00:00:02Z,v2,dock,b,ok,x,s""#), "\(b.rejects)")
+            #expect(b.rejects.contains(#""column":"temp""#) && b.rejects.contains(#""value":"x""#))
+        }
+    }
+
     @Test("counts balance on every sample: read = mapped + rejected + filtered, per file and in total", arguments: [
         ("Mappings/gateway-wide.yaml", "samples/gateway"), ("Mappings/plc-long.yaml", "samples/plc"), ("Mappings/wearables-ox.yaml", "samples/wearables"),
     ])

@@ -4,8 +4,8 @@ import Foundation
 /// bounded whatever its size (a row may be up to `maxRowBytes` long, costing up to about twice
 /// that while it is read; a longer one is reported as a `csv-row-size` problem and skipped).
 ///
-/// - Every field is returned as `.text`, in the order of `fieldNames`; converting values is the
-///   mapping's job (`1,5` stays the text `1,5`). Unquoted fields lose leading and trailing
+/// - Every field is returned as `.text` (`.missing` for a column `readOnly` leaves out), in the
+///   order of `fieldNames`; converting values is the mapping's job (`1,5` stays the text `1,5`). Unquoted fields lose leading and trailing
 ///   spaces and tabs (libcsv's rule); quoted fields are kept as they are.
 /// - A UTF-8 byte order mark is skipped; lines end with LF, CRLF or CR; blank lines are skipped.
 /// - Quoting is strict: a quote inside an unquoted field, text after a closing quote, or a
@@ -58,6 +58,14 @@ public struct CSVReader: RowReader {
             }
         }
         stream.expectedFields = fieldNames.count
+    }
+
+    /// Reads only the columns named in `names`; the others' values are `.missing` (their count
+    /// still checked, their bytes still in `raw`). An export from a PLC or gateway often has
+    /// dozens of columns of which a mapping reads a few, and making a `String` of each field is
+    /// most of what the reader's thread does besides libcsv.
+    public mutating func readOnly(_ names: Set<String>) {
+        stream.sink.pointee.unread = fieldNames.map { !names.contains($0) }
     }
 
     /// Opens an input named on the command line (decompressing `.gz`).

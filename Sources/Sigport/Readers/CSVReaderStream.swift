@@ -34,6 +34,8 @@ struct CSVFieldSink {
     /// The row is over the size limit: count fields, keep nothing.
     var discarding = false
     var expectedFields = 8
+    /// Per column, whether nothing reads it (`CSVReader.readOnly`): its value is `.missing`.
+    var unread: [Bool] = []
 
     mutating func takeValues() -> [FieldValue] {
         var taken: [FieldValue] = []
@@ -56,6 +58,12 @@ private func csvFieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _
     let index = sink.pointee.fieldCount
     sink.pointee.fieldCount = index + 1
     if sink.pointee.discarding { return }
+    // A column the mapping does not read costs no String. Only in an ASCII row: in any other, every
+    // field is still validated, so invalid UTF-8 rejects the row whichever column holds it.
+    if sink.pointee.asciiSoFar, index < sink.pointee.unread.count, sink.pointee.unread[index] {
+        sink.pointee.values.append(.missing)
+        return
+    }
     // An ASCII row's fields are made straight into the String's storage (the stdlib then checks
     // ASCII, which is quick); String(validatingCString:), below, measures and validates byte by
     // byte, and was 9% of a wide CSV plan.

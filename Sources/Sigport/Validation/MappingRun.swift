@@ -121,8 +121,12 @@ extension Mapping {
     /// A reader for one input in the mapping's format.
     public func reader(for input: InputFile) throws -> any RowReader {
         switch source.format {
-        case .csv: try CSVReader(input: input, dialect: source.csv)
-        case .jsonl: try JSONLReader(source: input.open(), file: input.path, paths: referencedFields)
+        case .csv:
+            var reader = try CSVReader(input: input, dialect: source.csv)
+            reader.readOnly(Set(referencedFields))
+            return reader
+        case .jsonl:
+            return try JSONLReader(source: input.open(), file: input.path, paths: referencedFields)
         }
     }
 }
