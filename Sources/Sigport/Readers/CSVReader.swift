@@ -5,8 +5,9 @@ import Foundation
 /// that while it is read; a longer one is reported as a `csv-row-size` problem and skipped).
 ///
 /// - Every field is returned as `.text` (`.missing` for a column `readOnly` leaves out), in the
-///   order of `fieldNames`; converting values is the mapping's job (`1,5` stays the text `1,5`). Unquoted fields lose leading and trailing
-///   spaces and tabs (libcsv's rule); quoted fields are kept as they are.
+///   order of `fieldNames`; converting values is the mapping's job (`1,5` stays the text `1,5`).
+///   Unquoted fields lose leading and trailing spaces and tabs (libcsv's rule); quoted fields are
+///   kept as they are.
 /// - A UTF-8 byte order mark is skipped; lines end with LF, CRLF or CR; blank lines are skipped.
 /// - Quoting is strict: a quote inside an unquoted field, text after a closing quote, or a
 ///   quoted field left open at the end of the file are `csv-quote` problems.
