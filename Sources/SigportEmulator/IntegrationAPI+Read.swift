@@ -174,9 +174,9 @@ extension IntegrationAPI {
         return Selection(meta: .object(["total": .number(Double(total)), "format": params.format]), data: .array(views), included: included)
     }
 
-    /// The answer is rendered straight to bytes (`DataFrameAnswer`): samples read by column from a
-    /// cached statement, the frame merged from the series' sorted times, numbers and times written
-    /// as `JSONValue` + `JSONEncoder` write them.
+    /// The answer is rendered straight to bytes (`DataFrameAnswer`): samples read from the
+    /// window's segments (`SampleSegments.fetch`), the frame merged from the series' sorted times,
+    /// numbers and times written as `JSONValue` + `JSONEncoder` write them.
     func dataFrame(_ call: RPCCall) async throws -> RenderedJSON {
         let params = try call.params(ReadParams.self)
         try params.refuseUnknown(["query", "data", "include", "format"])
