@@ -27,8 +27,8 @@ private struct CountingReader: RowReader {
 struct ReadAheadTests {
     private func lines(_ ahead: ReadAhead) throws -> [Int] {
         var lines: [Int] = []
-        while let outcome = try ahead.nextOutcome() {
-            guard case .row(let row) = outcome else { continue }
+        while let outcome = try ahead.nextItem() {
+            guard case .outcome(.row(let row)) = outcome else { continue }
             lines.append(row.location.line)
         }
         return lines
@@ -38,7 +38,7 @@ struct ReadAheadTests {
     func inOrder(_ count: Int) throws {
         let ahead = ReadAhead(CountingReader(count: count), batchSize: 256, depth: 2)
         #expect(try lines(ahead) == Array(stride(from: 1, through: count, by: 1)))
-        #expect(try ahead.nextOutcome() == nil)
+        #expect(try ahead.nextItem() == nil)
     }
 
     @Test("each outcome comes with the reader's position after it, as an import records per row")
@@ -46,8 +46,8 @@ struct ReadAheadTests {
         let ahead = ReadAhead(CountingReader(count: 600), batchSize: 256, depth: 2)
         #expect(ahead.position == nil)
         var line = 0
-        while let outcome = try ahead.nextOutcome() {
-            guard case .row(let row) = outcome else { continue }
+        while let outcome = try ahead.nextItem() {
+            guard case .outcome(.row(let row)) = outcome else { continue }
             line = row.location.line
             #expect(ahead.position == ReadPosition(offset: Int64(line), line: line + 1))
         }
@@ -58,8 +58,8 @@ struct ReadAheadTests {
     func byteBound() throws {
         let ahead = ReadAhead(CountingReader(count: 40, rawBytes: 300_000), batchSize: 256, batchBytes: 1 << 20, depth: 2)
         var lines: [Int] = []
-        while let outcome = try ahead.nextOutcome() {
-            guard case .row(let row) = outcome else { continue }
+        while let outcome = try ahead.nextItem() {
+            guard case .outcome(.row(let row)) = outcome else { continue }
             #expect(row.raw.count == 300_000)
             lines.append(row.location.line)
         }
@@ -71,19 +71,19 @@ struct ReadAheadTests {
         let ahead = ReadAhead(CountingReader(count: 1000, failAfter: failAfter), batchSize: 256, depth: 2)
         var seen = 0
         #expect(throws: CountingReader.Broken.self) {
-            while let outcome = try ahead.nextOutcome() {
-                if case .row(let row) = outcome { #expect(row.location.line == seen + 1) }
+            while let outcome = try ahead.nextItem() {
+                if case .outcome(.row(let row)) = outcome { #expect(row.location.line == seen + 1) }
                 seen += 1
             }
         }
         #expect(seen == failAfter)
-        #expect(try ahead.nextOutcome() == nil)
+        #expect(try ahead.nextItem() == nil)
     }
 
     @Test("stopping early stops the thread (the reader is released)")
     func stopsEarly() throws {
         var ahead: ReadAhead? = ReadAhead(CountingReader(count: 1_000_000), batchSize: 16, depth: 2)
-        _ = try ahead?.nextOutcome()
+        _ = try ahead?.nextItem()
         ahead = nil  // deinit waits for the thread; a hang here fails the test by timeout
         #expect(ahead == nil)
     }

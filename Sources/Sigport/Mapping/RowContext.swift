@@ -23,18 +23,57 @@ final class FieldRules: Sendable {
 }
 
 /// One row's fields as the mapping sees them: by name, with the source's null texts, decimal
-/// comma and defaults applied. It holds the row's values, not the row: two references to count
-/// per row, not five.
+/// comma and defaults applied. It holds the row's values (or a view of a flat row, read in
+/// place), not the row: two references to count per row, not five.
 struct RowContext {
     let values: [FieldValue]
+    /// A flat row's fields (see `RowBatch`); `values` is then empty.
+    let flat: FlatRow?
     let rules: FieldRules
+
+    init(values: [FieldValue], rules: FieldRules) {
+        self.values = values
+        flat = nil
+        self.rules = rules
+    }
+
+    init(flat: FlatRow, rules: FieldRules) {
+        values = []
+        self.flat = flat
+        self.rules = rules
+    }
+
+    /// The field's value as read, before null texts and defaults; `.missing` when the row lacks it.
+    func raw(at position: Int?) -> FieldValue {
+        guard let position else { return .missing }
+        if let flat { return position < flat.fieldCount ? .text(flat.string(position)) : .missing }
+        return position < values.count ? values[position] : .missing
+    }
+
+    /// Whether the field as read is `value` (a template key's part): a flat row's bytes are
+    /// compared in place.
+    func raw(at position: Int, equals value: FieldValue) -> Bool {
+        guard let flat else { return (position < values.count ? values[position] : .missing) == value }
+        guard position < flat.fieldCount, case .text(var text) = value else { return false }
+        let field = flat.field(position)
+        return text.withUTF8 { $0.count == field.count && ($0.isEmpty || memcmp($0.baseAddress!, field.baseAddress!, $0.count) == 0) }
+    }
+
+    /// A flat row's field bytes, when they are too long to be a null text (so no default
+    /// applies either): the hot path reads numbers and times from them in place. Nil otherwise;
+    /// `value(at:field:)` then says what the field is.
+    func plainBytes(at position: Int?) -> UnsafeBufferPointer<UInt8>? {
+        guard let flat, let position, position < flat.fieldCount else { return nil }
+        let bytes = flat.field(position)
+        return bytes.count > rules.longestNull ? bytes : nil
+    }
 
     /// The field's value; `.missing` when the row lacks it, with the default applied when empty.
     func value(_ field: String) -> FieldValue { value(at: rules.index[field], field: field) }
 
     /// The same, with the field's position already known (the hot path: no lookup by name).
     func value(at position: Int?, field: String) -> FieldValue {
-        let raw = position.flatMap { $0 < values.count ? values[$0] : nil } ?? .missing
+        let raw = raw(at: position)
         if isEmptyRaw(raw), let fallback = rules.defaults[field] { return .text(fallback) }
         return raw
     }
@@ -62,7 +101,7 @@ struct RowContext {
     /// How a rejected field's value is shown in `rejects.jsonl`: as read (no default applied),
     /// `null` for JSON null.
     func display(_ field: String) -> String? {
-        let value = rules.index[field].flatMap { $0 < values.count ? values[$0] : nil } ?? .missing
+        let value = raw(at: rules.index[field])
         if case .null = value { return "null" }
         return Self.text(of: value)
     }

@@ -1,6 +1,27 @@
 import Foundation
 import SigportContract
 
+/// A row as the mapper takes it: read into values, or flat in its read-ahead batch.
+enum RowRef {
+    case source(SourceRow)
+    case flat(FlatRow)
+
+    var location: RowLocation {
+        switch self {
+        case .source(let row): row.location
+        case .flat(let row): row.location
+        }
+    }
+
+    /// The row as in the input, for its reject.
+    var raw: [UInt8] {
+        switch self {
+        case .source(let row): row.raw
+        case .flat(let row): row.raw
+        }
+    }
+}
+
 /// Applies a mapping to rows: filters, timestamp, values, templates, and every documented rule
 /// that depends on row data. Keeps the catalogs of signals (or sensors and beacons) it has seen.
 public struct RowMapper {
@@ -30,6 +51,7 @@ public struct RowMapper {
     /// plan's time before), and its signal without rendering and hashing its input ID.
     private var keyCaches: [TemplateKeyCache] = []
     private static let signalCaches = 2
+    private var signalMemo = SignalMemo(caches: [])
     /// Keys this row added, taken out again if the row is rejected.
     private var newKeys: [(cache: Int, hash: Int)] = []
     /// The values array of the row mapped last, kept so the next row can reuse its memory: a
@@ -82,6 +104,7 @@ public struct RowMapper {
         }
         keyCaches = [keyCache(mapping.ox.map { Array($0.sensor.values) }), keyCache(mapping.ox?.beacon.map { Array($0.values) })]
             + mapping.signals.map { keyCache([$0.inputID]) }
+        signalMemo = SignalMemo(caches: keyCaches[Self.signalCaches...])
         let missing = mapping.referencedFields.filter { index[$0] == nil }
         if !missing.isEmpty && mapping.source.format == .csv {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
@@ -102,11 +125,17 @@ public struct RowMapper {
 
     /// Maps one row. A rejected row leaves no trace: the signals, sensors and beacons it named
     /// before the rule it broke are taken out of the catalogs again.
-    public mutating func map(_ row: SourceRow) -> MapOutcome {
+    public mutating func map(_ row: SourceRow) -> MapOutcome { map(.source(row)) }
+
+    /// Maps a row of a read-ahead batch, its fields read in place.
+    mutating func map(_ row: FlatRow) -> MapOutcome { map(.flat(row)) }
+
+    mutating func map(_ row: RowRef) -> MapOutcome {
         let marks = (signals: signals.count, sensors: sensors.count, beacons: beacons.count)
         newKeys.removeAll(keepingCapacity: true)
         let outcome = mapRow(row)
         if case .rejected = outcome {
+            signalMemo.forget()
             for (cache, hash) in newKeys.reversed() { keyCaches[cache].removeLast(hash: hash) }
             for signal in signals[marks.signals...] { signalIndex[signal.inputID] = nil }
             signals.removeLast(signals.count - marks.signals)
@@ -118,8 +147,11 @@ public struct RowMapper {
         return outcome
     }
 
-    private mutating func mapRow(_ row: SourceRow) -> MapOutcome {
-        let context = RowContext(values: row.values, rules: rules)
+    private mutating func mapRow(_ row: RowRef) -> MapOutcome {
+        let context = switch row {
+        case .source(let source): RowContext(values: source.values, rules: rules)
+        case .flat(let flat): RowContext(flat: flat, rules: rules)
+        }
         for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
         func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
             .rejected(Rejection(location: row.location, column: column, value: column.flatMap { context.display($0) },
@@ -127,75 +159,80 @@ public struct RowMapper {
         }
 
         let timeField = mapping.source.timestamp.field
-        let timeValue = context.value(at: timePosition, field: timeField)
-        if context.isEmpty(timeValue) { return reject(.timestampMissing, timeField) }
         let time: Int64
-        switch timestamp(timeValue) {
-        case .success(let micros): time = micros
-        case .failure(.format): return reject(.timestampFormat, timeField)
-        case .failure(.noZone): return reject(.timestampNoZone, timeField)
-        case .failure(.gap): return reject(.timestampGap, timeField)
-        case .failure(.ambiguous): return reject(.timestampAmbiguous, timeField)
-        case .failure(.range): return reject(.timestampRange, timeField)
+        if let bytes = context.plainBytes(at: timePosition), let micros = timestamps.positionalMicroseconds(bytes) {
+            // A flat row's `YYYY-MM-DDTHH:MM:SSZ`, read in place: what `timestamp` makes of its text.
+            time = micros
+        } else {
+            let timeValue = context.value(at: timePosition, field: timeField)
+            if context.isEmpty(timeValue) { return reject(.timestampMissing, timeField) }
+            switch timestamp(timeValue) {
+            case .success(let micros): time = micros
+            case .failure(.format): return reject(.timestampFormat, timeField)
+            case .failure(.noZone): return reject(.timestampNoZone, timeField)
+            case .failure(.gap): return reject(.timestampGap, timeField)
+            case .failure(.ambiguous): return reject(.timestampAmbiguous, timeField)
+            case .failure(.range): return reject(.timestampRange, timeField)
+            }
         }
 
         var mapped = MappedRow(time: time)
         let rowID = mapping.long.flatMap { context.text(at: idPosition, field: $0.idField) }
-        var renderer: TemplateRenderer {
-            TemplateRenderer(context: context, file: fileFields, id: rowID, idField: mapping.long?.idField, defaults: mapping.source.defaults)
-        }
         switch mapping.target {
         case .integration:
             // The last row's array, empty: its memory is reused when the consumer let go of it.
             swap(&mapped.values, &valuesBuffer)
             mapped.values.removeAll(keepingCapacity: true)
             mapped.values.reserveCapacity(hotSignals.count)
+            let memo = signalMemo.isOn && context.flat != nil
+            if memo { signalMemo.enter(context.flat!) }
             // By index, not `for spec in`: copying a spec per value retained and released its
             // field name and states.
             for s in hotSignals.indices {
-                let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
-                if context.isEmpty(value) { continue }
                 let number: Double
                 var text = CellText.absent
                 switch hotSignals[s].valueType {
                 case .numeric:
-                    switch context.numberAndText(value) {
-                    case .success(let read):
-                        number = read.value * hotSignals[s].scale + hotSignals[s].offset
-                        if hotSignals[s].asRead { text = read.text }
-                    case .failure(let rule): return reject(rule, hotSignals[s].field)
+                    let read: (value: Double, text: CellText)
+                    if let bytes = context.plainBytes(at: valuePosition[s]), let plain = NumberText.plainDecimal(bytes) {
+                        // A flat row's plain decimal, read in place: what `numberAndText` makes of its text.
+                        read = (plain.value, plain.isJSONText ? CellText(bytes) ?? .absent : .absent)
+                    } else {
+                        let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
+                        if context.isEmpty(value) { continue }
+                        switch context.numberAndText(value) {
+                        case .success(let general): read = general
+                        case .failure(let rule): return reject(rule, hotSignals[s].field)
+                        }
                     }
+                    number = read.value * hotSignals[s].scale + hotSignals[s].offset
+                    if hotSignals[s].asRead { text = read.text }
                     guard number.isFinite else { return reject(.finite, hotSignals[s].field) }
                 case .enum:
+                    let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
+                    if context.isEmpty(value) { continue }
                     switch enumKey(value, states: hotSignals[s].states, context: context) {
                     case .success(let key): number = Double(key)
                     case .failure(let rule): return reject(rule, hotSignals[s].field)
                     }
                 }
-                let cache = Self.signalCaches + s
-                let found = lookUp(cache, row: row)
                 let signal: Int
-                if let known = found.index {
-                    signal = known
-                } else {
-                    switch catalogSignal(mapping.signals[s], renderer) {
-                    case .success(let i): signal = i
-                    case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
-                    }
-                    if let probe = found.probe { remember(probe, cache: cache, row: row, index: signal) }
+                switch signalOf(spec: s, context, rowID: rowID, memo: memo) {
+                case .success(let i): signal = i
+                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
                 mapped.values.append(MappedValue(signal: signal, value: number, text: text))
             }
         case .ox:
             let ox = mapping.ox!
-            let oxRenderer = renderer
+            let oxRenderer = renderer(context, rowID: rowID)
             let sensor: Int, beacon: Int?
-            switch entity(0, ox.sensor, oxRenderer, row: row) {
+            switch entity(0, ox.sensor, oxRenderer, row: context) {
             case .success(let i): sensor = i
             case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
             }
             if let beaconSpec = ox.beacon {
-                switch entity(1, beaconSpec, oxRenderer, row: row) {
+                switch entity(1, beaconSpec, oxRenderer, row: context) {
                 case .success(let i): beacon = i
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
@@ -267,8 +304,32 @@ public struct RowMapper {
         }
     }
 
+    private func renderer(_ context: RowContext, rowID: String?) -> TemplateRenderer {
+        TemplateRenderer(context: context, file: fileFields, id: rowID, idField: mapping.long?.idField, defaults: mapping.source.defaults)
+    }
+
+    /// Spec `s`'s signal for the row: from the memo (a flat row), the key cache, or rendered
+    /// and added to the catalog.
+    private mutating func signalOf(spec s: Int, _ context: RowContext, rowID: String?, memo: Bool) -> Result<Int, TemplateFailure> {
+        if memo, let known = signalMemo.signal(s) { return .success(known) }
+        let cache = Self.signalCaches + s
+        let found = lookUp(cache, row: context)
+        let signal: Int
+        if let known = found.index {
+            signal = known
+        } else {
+            switch catalogSignal(mapping.signals[s], renderer(context, rowID: rowID)) {
+            case .success(let i): signal = i
+            case .failure(let failure): return .failure(failure)
+            }
+            if let probe = found.probe { remember(probe, cache: cache, row: context, index: signal) }
+        }
+        if memo { signalMemo.set(s, signal: signal) }
+        return .success(signal)
+    }
+
     /// The catalog index of the sensor (kind 0) or beacon (kind 1) a row names.
-    private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: SourceRow) -> Result<Int, TemplateFailure> {
+    private mutating func entity(_ kind: Int, _ templates: [String: Template], _ renderer: TemplateRenderer, row: RowContext) -> Result<Int, TemplateFailure> {
         let cached = lookUp(kind, row: row)
         if let known = cached.index { return .success(known) }
         let found = kind == 0 ? Self.entity(templates, renderer, catalog: &sensors, index: &sensorIndex)
@@ -280,14 +341,14 @@ public struct RowMapper {
     /// The catalog index cache `cache` holds for the row: the entry found last first (read-only,
     /// so most rows do not write the array of caches), then by hash. On a miss, the probe to
     /// `remember` the resolved index under (nil when the cache is off).
-    private mutating func lookUp(_ cache: Int, row: SourceRow) -> (index: Int?, probe: TemplateKeyCache.Probe?) {
+    private mutating func lookUp(_ cache: Int, row: RowContext) -> (index: Int?, probe: TemplateKeyCache.Probe?) {
         if let known = keyCaches[cache].repeated(row) { return (known, nil) }
         let probe = keyCaches[cache].probe(row)
         return (probe?.index, probe)
     }
 
     /// Caches the catalog index a row's templates gave, to be taken back if the row is rejected.
-    private mutating func remember(_ probe: TemplateKeyCache.Probe, cache: Int, row: SourceRow, index: Int) {
+    private mutating func remember(_ probe: TemplateKeyCache.Probe, cache: Int, row: RowContext, index: Int) {
         keyCaches[cache].insert(probe, row: row, index: index)
         newKeys.append((cache, probe.hash))
     }

@@ -12,7 +12,7 @@ struct TemplateKeyCache {
     /// The positions in a row of the fields the templates read.
     let positions: [Int]
     /// False for a cache that finds nothing: a field the templates read is not in the file.
-    private let isOn: Bool
+    let isOn: Bool
     /// Keyed by the hash of the values, computed in place (no key array per row).
     private var byHash: [Int: [(key: [FieldValue], index: Int)]] = [:]
     /// The entry found or added last: rows of one device repeat it, and need no hashing.
@@ -41,17 +41,17 @@ struct TemplateKeyCache {
 
     /// The catalog index if the row repeats the entry found last (most rows): read-only, so the
     /// caller's array of caches is not written (and its storage not checked unique) per value.
-    func repeated(_ row: SourceRow) -> Int? {
+    func repeated(_ row: RowContext) -> Int? {
         guard isOn, let last, matches(last.key, row) else { return nil }
         return last.index
     }
 
     /// The row looked up by the hash of its values, after `repeated` missed; nil when the cache
     /// is off.
-    mutating func probe(_ row: SourceRow) -> Probe? {
+    mutating func probe(_ row: RowContext) -> Probe? {
         guard isOn else { return nil }
         var hasher = Hasher()
-        for p in positions { value(row, p).hash(into: &hasher) }
+        for p in positions { row.raw(at: p).hash(into: &hasher) }
         let hash = hasher.finalize()
         for entry in byHash[hash] ?? [] where matches(entry.key, row) {
             last = entry
@@ -61,8 +61,8 @@ struct TemplateKeyCache {
     }
 
     /// Records the catalog index a missed row's templates gave.
-    mutating func insert(_ probe: Probe, row: SourceRow, index: Int) {
-        let entry = (key: positions.map { value(row, $0) }, index: index)
+    mutating func insert(_ probe: Probe, row: RowContext, index: Int) {
+        let entry = (key: positions.map { row.raw(at: $0) }, index: index)
         byHash[probe.hash, default: []].append(entry)
         last = entry
     }
@@ -74,10 +74,8 @@ struct TemplateKeyCache {
         last = nil
     }
 
-    private func value(_ row: SourceRow, _ p: Int) -> FieldValue { p < row.values.count ? row.values[p] : .missing }
-
-    private func matches(_ key: [FieldValue], _ row: SourceRow) -> Bool {
-        for i in positions.indices where value(row, positions[i]) != key[i] { return false }
+    private func matches(_ key: [FieldValue], _ row: RowContext) -> Bool {
+        for i in positions.indices where !row.raw(at: positions[i], equals: key[i]) { return false }
         return true
     }
 }

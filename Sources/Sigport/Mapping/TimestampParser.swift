@@ -32,6 +32,14 @@ struct TimestampParser: Sendable {
         TimestampParser(TimestampSpec(field: "", format: .iso8601, timeZone: nil, ambiguous: .earlier, nonexistent: .shift))
     }
 
+    /// The hot path's time, from a text's bytes: `YYYY-MM-DDTHH:MM:SSZ` read by position when
+    /// the format is ISO 8601, as `microseconds` reads it first; nil for anything else (the caller
+    /// then asks `microseconds`, which answers or says why not).
+    func positionalMicroseconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard case .iso8601 = spec.format else { return nil }
+        return Self.utcSeconds(bytes).map { $0 * 1_000_000 }
+    }
+
     func microseconds(_ value: FieldValue) -> Result<Int64, Failure> {
         switch (spec.format, value) {
         case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)

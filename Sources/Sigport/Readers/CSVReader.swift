@@ -76,6 +76,18 @@ public struct CSVReader: RowReader {
 
     public mutating func next() throws -> ReadOutcome? {
         guard let record = try stream.nextRecord() else { return nil }
+        return outcome(record)
+    }
+
+    /// Plain rows go into the batch flat (no `String` per field); others as outcomes.
+    mutating func next(into batch: RowBatch) throws -> Bool {
+        guard let record = try stream.nextRecord(into: batch) else { return false }
+        if case .flat = record { return true }
+        batch.append(outcome(record))
+        return true
+    }
+
+    private func outcome(_ record: consuming CSVRecord) -> ReadOutcome {
         switch consume record {
         case let .fields(location, raw, values, invalidUTF8):
             if values.count != fieldNames.count {
@@ -98,6 +110,8 @@ public struct CSVReader: RowReader {
             return .problem(RowProblem(location: location, rule: "csv-row-size",
                                        message: "row is longer than \(stream.state.pointee.maxRowBytes) bytes, the limit; it is skipped (only its first \(raw.count) bytes are kept)",
                                        raw: raw))
+        case .flat:
+            preconditionFailure("a row went flat without a batch")
         }
     }
 
@@ -128,6 +142,8 @@ public struct CSVReader: RowReader {
             throw SigportError(.invalidArgument, "\(location): the header row is malformed: \(message).")
         case let .oversized(location, _):
             throw SigportError(.invalidArgument, "\(location): the header row is longer than \(stream.state.pointee.maxRowBytes) bytes.")
+        case .flat:
+            preconditionFailure("the header went flat without a batch")
         }
     }
 }

@@ -13,6 +13,8 @@ enum CSVRecord {
     case quote(location: RowLocation, raw: [UInt8], message: String, field: Int)
     /// The row passed the size limit; `raw` holds its first bytes only.
     case oversized(location: RowLocation, raw: [UInt8])
+    /// A plain row, appended flat to the batch being read (see `RowBatch`).
+    case flat
 }
 
 struct CSVInvalidUTF8 {
@@ -22,13 +24,18 @@ struct CSVInvalidUTF8 {
     var byte: UInt8
 }
 
-/// What libcsv's callbacks fill in for the row being parsed.
-struct CSVFieldSink {
-    var values: [FieldValue] = []
+/// What libcsv's callbacks fill in for the row being parsed: its fields' bytes, one after the
+/// other, and where each ends. Values (`String`s) are made from them only for a row that does not
+/// go flat into a batch.
+struct CSVFieldSink: ~Copyable {
+    var fieldBytes = FlatBuffer<UInt8>()
+    var fieldEnds = FlatBuffer<Int>()
     var fieldCount = 0
-    var invalidUTF8: CSVInvalidUTF8?
+    /// Fields completed while every byte of the row fed so far was ASCII: their bytes need no
+    /// UTF-8 validation, and those of unread columns were not kept.
+    var asciiFields = 0
     /// Every byte of the row fed so far is ASCII (set before libcsv sees them, so it covers every
-    /// field the callback gets): its fields need no UTF-8 validation.
+    /// field the callback gets).
     var asciiSoFar = true
     var rowEnded = false
     /// The row is over the size limit: count fields, keep nothing.
@@ -37,60 +44,71 @@ struct CSVFieldSink {
     /// Per column, whether nothing reads it (`CSVReader.readOnly`): its value is `.missing`.
     var unread: [Bool] = []
 
-    mutating func takeValues() -> [FieldValue] {
-        var taken: [FieldValue] = []
-        taken.reserveCapacity(expectedFields)
-        swap(&taken, &values)
-        return taken
+    /// Whether the row can go flat into a batch: all ASCII, as many fields as the header.
+    var isPlain: Bool { asciiSoFar && fieldCount == expectedFields }
+
+    /// The row's values, as `CSVReader` hands them on in a `SourceRow`, and its first invalid
+    /// UTF-8 field. A row that is not all ASCII is validated whole, unread columns included
+    /// (those completed while the row was still ASCII excepted: their bytes were not kept, and
+    /// could not be invalid).
+    func values() -> (values: [FieldValue], invalidUTF8: CSVInvalidUTF8?) {
+        var values: [FieldValue] = []
+        values.reserveCapacity(fieldEnds.count)
+        var invalid: CSVInvalidUTF8?
+        do {
+            let all = fieldBytes.buffer
+            var start = 0
+            for (index, end) in fieldEnds.buffer.enumerated() {
+                defer { start = end }
+                let field = UnsafeBufferPointer(rebasing: all[start..<end])
+                if index < asciiFields {
+                    if index < unread.count, unread[index] {
+                        values.append(.missing)
+                    } else {
+                        values.append(.text(String(decoding: field, as: UTF8.self)))
+                    }
+                } else if let text = String(validating: field, as: UTF8.self) {
+                    values.append(.text(text))
+                } else {
+                    if invalid == nil { invalid = firstInvalidUTF8(field, field: index) }
+                    values.append(.text(String(decoding: field, as: UTF8.self)))
+                }
+            }
+        }
+        return (values, invalid)
     }
 
+    /// Elements of capacity the row's buffers keep from one row to the next.
+    private static let keptCapacity = 1 << 20
+
     mutating func resetRow() {
-        values.removeAll(keepingCapacity: true)
+        fieldBytes.removeAll(keepingCapacityUpTo: Self.keptCapacity)
+        fieldEnds.removeAll(keepingCapacityUpTo: Self.keptCapacity)
         fieldCount = 0
-        invalidUTF8 = nil
+        asciiFields = 0
         asciiSoFar = true
         rowEnded = false
     }
 }
 
+/// Keeps a field's bytes (not for a column nothing reads, while the row is ASCII: in any other
+/// row every field is validated, so invalid UTF-8 rejects the row whichever column holds it).
 private func csvFieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
     let sink = context.unsafelyUnwrapped.assumingMemoryBound(to: CSVFieldSink.self)
     let index = sink.pointee.fieldCount
     sink.pointee.fieldCount = index + 1
     if sink.pointee.discarding { return }
-    // A column the mapping does not read costs no String. Only in an ASCII row: in any other, every
-    // field is still validated, so invalid UTF-8 rejects the row whichever column holds it.
-    if sink.pointee.asciiSoFar, index < sink.pointee.unread.count, sink.pointee.unread[index] {
-        sink.pointee.values.append(.missing)
-        return
-    }
-    // An ASCII row's fields are made straight into the String's storage (the stdlib then checks
-    // ASCII, which is quick); String(validatingCString:), below, measures and validates byte by
-    // byte, and was 9% of a wide CSV plan.
-    if sink.pointee.asciiSoFar, count > 0, let bytes {
-        let text = String(unsafeUninitializedCapacity: count) { storage in
-            storage.baseAddress.unsafelyUnwrapped.initialize(from: bytes.assumingMemoryBound(to: UInt8.self), count: count)
-            return count
+    if sink.pointee.asciiSoFar {
+        sink.pointee.asciiFields = index + 1
+        if index < sink.pointee.unread.count, sink.pointee.unread[index] {
+            sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
+            return
         }
-        sink.pointee.values.append(.text(text))
-        return
     }
-    // CSV_APPEND_NULL has put a NUL after the field: String(validatingCString:) is the stdlib's
-    // non-generic validating path (String(validating:as:) spends most of its time in generic
-    // metadata lookups). A field holding a NUL byte comes out shorter and takes the slow path.
-    if let bytes, let text = String(validatingCString: bytes.assumingMemoryBound(to: CChar.self)), text.utf8.count == count {
-        sink.pointee.values.append(.text(text))
-        return
+    if count > 0, let bytes {
+        sink.pointee.fieldBytes.append(bytes, count: count)
     }
-    let buffer = UnsafeBufferPointer(start: bytes?.assumingMemoryBound(to: UInt8.self), count: count)
-    if let text = String(validating: buffer, as: UTF8.self) {
-        sink.pointee.values.append(.text(text))
-        return
-    }
-    if sink.pointee.invalidUTF8 == nil {
-        sink.pointee.invalidUTF8 = firstInvalidUTF8(buffer, field: index)
-    }
-    sink.pointee.values.append(.text(String(decoding: buffer, as: UTF8.self)))
+    sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
 }
 
 /// Whether every byte is below 0x80: eight bytes at a time, then the rest one by one.
@@ -185,13 +203,13 @@ struct CSVStreamState {
     }
 
     /// The next row (or unreadable row); nil at the end of the input.
-    mutating func nextRecord(parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>) throws -> CSVRecord? {
+    mutating func nextRecord(parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>, batch: RowBatch?) throws -> CSVRecord? {
         while true {
             if pos == filled {
                 if finished { return nil }
                 if try !refill() {
                     finished = true
-                    if let record = try finish(parser: parser, sink: sink) { return record }
+                    if let record = try finish(parser: parser, sink: sink, batch: batch) { return record }
                     return nil
                 }
                 continue
@@ -228,7 +246,7 @@ struct CSVStreamState {
             if newLine { line += 1 }
 
             if skippingLine || sink.pointee.rowEnded {
-                let record = endRow(at: breakAt, sink: sink)
+                let record = endRow(at: breakAt, sink: sink, batch: batch)
                 startRow(at: end, parser: parser, sink: sink)
                 if let record { return record }
             } else if parser.pointee.pstate == rowNotBegun {
@@ -318,12 +336,20 @@ struct CSVStreamState {
 
     /// The record for the row that ends at `end` (exclusive) in the chunk: nil when it was
     /// already reported as oversized.
-    private mutating func endRow(at end: Int, sink: UnsafeMutablePointer<CSVFieldSink>) -> CSVRecord? {
+    private mutating func endRow(at end: Int, sink: UnsafeMutablePointer<CSVFieldSink>, batch: RowBatch?) -> CSVRecord? {
         if oversized { return nil }
         if carry.count + (end - rowStart) > maxRowBytes {
             return oversizedRecord(upTo: end)
         }
         let tail = UnsafeBufferPointer(start: chunk + rowStart, count: end - rowStart)
+        if let batch, !skippingLine, sink.pointee.isPlain {
+            carry.withUnsafeBufferPointer { head in
+                batch.appendFlat(fieldBytes: sink.pointee.fieldBytes.buffer, ends: sink.pointee.fieldEnds.buffer, rawHead: head, rawTail: tail,
+                                 line: rowLine, offset: rowOffset)
+            }
+            if !carry.isEmpty { carry = [] }
+            return .flat
+        }
         var raw: [UInt8]
         if carry.isEmpty {
             raw = Array(tail)
@@ -336,7 +362,8 @@ struct CSVStreamState {
             skippingLine = false
             return .quote(location: rowLocation, raw: raw, message: quoteMessage, field: quoteField)
         }
-        return .fields(location: rowLocation, raw: raw, values: sink.pointee.takeValues(), invalidUTF8: sink.pointee.invalidUTF8)
+        let (values, invalidUTF8) = sink.pointee.values()
+        return .fields(location: rowLocation, raw: raw, values: values, invalidUTF8: invalidUTF8)
     }
 
     /// The problem for a row past the size limit, with its first bytes up to `end` in the chunk.
@@ -381,7 +408,8 @@ struct CSVStreamState {
         let record = oversizedRecord(upTo: pos)
         oversized = true
         sink.pointee.discarding = true
-        sink.pointee.values = []
+        sink.pointee.fieldBytes.removeAll(keepingCapacityUpTo: 0)
+        sink.pointee.fieldEnds.removeAll(keepingCapacityUpTo: 0)
         carry = []
         return record
     }
@@ -410,7 +438,7 @@ struct CSVStreamState {
     }
 
     /// End of input: the last row if it has no line break, or the problem with it.
-    private mutating func finish(parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>) throws -> CSVRecord? {
+    private mutating func finish(parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>, batch: RowBatch?) throws -> CSVRecord? {
         // refill() has moved the whole rest of the row into carry.
         if !skippingLine && parser.pointee.pstate == fieldBegun && parser.pointee.quoted != 0 {
             let quote = Character(Unicode.Scalar(parser.pointee.quote_char))
@@ -423,7 +451,7 @@ struct CSVStreamState {
         if !skippingLine {
             csv_fini(parser, csvFieldCallback, csvRowCallback, sink)
         }
-        let record = skippingLine || sink.pointee.rowEnded ? endRow(at: 0, sink: sink) : blankLineRecord(upTo: 0)
+        let record = skippingLine || sink.pointee.rowEnded ? endRow(at: 0, sink: sink, batch: batch) : blankLineRecord(upTo: 0)
         skippingLine = false
         carry = []
         return record
@@ -469,8 +497,9 @@ final class CSVStream {
         set { sink.pointee.expectedFields = newValue }
     }
 
-    func nextRecord() throws -> CSVRecord? {
-        try state.pointee.nextRecord(parser: parser, sink: sink)
+    /// The next row; `.flat` when it went into `batch` (a plain row, when a batch is given).
+    func nextRecord(into batch: RowBatch? = nil) throws -> CSVRecord? {
+        try state.pointee.nextRecord(parser: parser, sink: sink, batch: batch)
     }
 
     /// Where the next row starts, when between rows (see `RowReader.position`). Read field by

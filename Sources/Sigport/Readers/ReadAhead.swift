@@ -12,29 +12,21 @@ import Foundation
 /// megabytes long), plus the batch being read, the one being handed out, and those handed out
 /// that the reader has not freed yet (half the queue at most).
 final class ReadAhead {
-    /// One batch: outcomes, and how the reader ended after them (if it did).
-    private struct Batch {
-        var outcomes: [ReadOutcome]
-        /// The reader's `position` after each outcome.
-        var positions: [ReadPosition?] = []
-        var ended = false
-        var error: (any Error)?
-    }
-
     /// What both threads touch, behind `condition`.
     private final class Shared: @unchecked Sendable {
         let condition = NSCondition()
-        var ready: [Batch] = []
+        var ready: [RowBatch] = []
         var stop = false
         var exited = false
         /// Whether a side sleeps on `condition`: the other wakes it only then, not once per batch.
         var readerWaits = false
         var callerWaits = false
-        /// Batches handed out, given back so the reader thread frees their rows. Memory freed
-        /// on another thread than the one that allocated it takes glibc's lock of the arena the
-        /// reader allocates from; in a wide CSV plan, waiting on that lock was 9% of the profile
-        /// and most of its 3,500 context switches (576 with the rows freed by the reader).
-        var spent: [[ReadOutcome]] = []
+        /// Batches handed out, given back for the reader thread to empty and fill again. It
+        /// frees their outcomes' rows: memory freed on another thread than the one that
+        /// allocated it takes glibc's lock of the arena the reader allocates from; in a wide CSV
+        /// plan, waiting on that lock was 9% of the profile and most of its 3,500 context
+        /// switches (576 with the rows freed by the reader).
+        var spent: [RowBatch] = []
     }
 
     /// Hands the reader to the thread; nothing else touches it afterwards.
@@ -42,8 +34,7 @@ final class ReadAhead {
 
     private let shared = Shared()
     private let depth: Int
-    private var current: [ReadOutcome] = []
-    private var currentPositions: [ReadPosition?] = []
+    private var current: RowBatch?
     private var next = 0
     /// Where reading continues after the last outcome handed out, as the reader's own
     /// `position` said then (see `RowReader.position`): an import records it per row.
@@ -65,7 +56,11 @@ final class ReadAhead {
         let owned = Owned(reader: reader)
         let thread = Thread {
             var reader = owned.reader
-            var spent: [[ReadOutcome]] = []
+            // The CSV reader's plain rows go flat into the batch (see `RowBatch`).
+            var csv = reader as? CSVReader
+            let file = csv?.file ?? ""
+            let width = reader.fieldNames.count
+            var spent: [RowBatch] = []
             while true {
                 shared.condition.lock()
                 while shared.ready.count >= depth && !shared.stop {
@@ -74,24 +69,18 @@ final class ReadAhead {
                 }
                 shared.readerWaits = false
                 let stop = shared.stop
-                swap(&spent, &shared.spent)
+                spent.append(contentsOf: shared.spent)
+                shared.spent.removeAll(keepingCapacity: true)
                 shared.condition.unlock()
-                spent.removeAll()
                 if stop { break }
 
-                var batch = Batch(outcomes: [])
-                batch.outcomes.reserveCapacity(batchSize)
-                batch.positions.reserveCapacity(batchSize)
-                var bytes = 0
+                let batch = spent.popLast() ?? RowBatch(file: file, width: width)
+                batch.reset()
                 do {
-                    while batch.outcomes.count < batchSize && bytes < batchBytes {
-                        guard let outcome = try reader.next() else { batch.ended = true; break }
-                        switch outcome {
-                        case .row(let row): bytes += row.raw.count
-                        case .problem(let problem): bytes += problem.raw.count
-                        }
-                        batch.outcomes.append(outcome)
-                        batch.positions.append(reader.position)
+                    while batch.count < batchSize && batch.rawBytes < batchBytes {
+                        let added = if csv != nil { try csv!.next(into: batch) } else { try reader.next(into: batch) }
+                        guard added else { batch.ended = true; break }
+                        batch.setLastPosition(csv?.position ?? reader.position)
                     }
                 } catch {
                     batch.error = error
@@ -122,13 +111,14 @@ final class ReadAhead {
         shared.condition.unlock()
     }
 
-    /// The next outcome, as the reader's own `next()` would give it.
-    func nextOutcome() throws -> ReadOutcome? {
+    /// The next row or outcome, as the reader's own `next()` would give it (a flat row is valid
+    /// until the next call).
+    func nextItem() throws -> ReadItem? {
         while true {
-            if next < current.count {
+            if let current, next < current.count {
                 defer { next += 1 }
-                position = currentPositions[next]
-                return current[next]
+                position = current.position(after: next)
+                return current.item(next)
             }
             if let error = pendingError {
                 pendingError = nil
@@ -141,17 +131,25 @@ final class ReadAhead {
                 shared.condition.wait()
             }
             shared.callerWaits = false
-            shared.spent.append(current)
+            if let current { shared.spent.append(current) }
             let batch = shared.ready.removeFirst()
             // The reader, when it sleeps on a full queue, is woken once half of it is taken: it
             // then reads several batches per wake-up, not one.
             if shared.readerWaits && shared.ready.count <= depth / 2 { shared.condition.signal() }
             shared.condition.unlock()
-            current = batch.outcomes
-            currentPositions = batch.positions
+            current = batch
             next = 0
             ended = batch.ended || batch.error != nil
             pendingError = batch.error
         }
+    }
+}
+
+extension RowReader {
+    /// Adds the next row or problem to `batch` as an outcome; false at the end of the input.
+    mutating func next(into batch: RowBatch) throws -> Bool {
+        guard let outcome = try next() else { return false }
+        batch.append(outcome)
+        return true
     }
 }

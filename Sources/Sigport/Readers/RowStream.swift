@@ -17,9 +17,10 @@ struct RowStream {
         }
     }
 
-    mutating func next() throws -> ReadOutcome? {
-        if let ahead { return try ahead.nextOutcome() }
-        return try reader!.next()
+    /// The next row or outcome; a flat row is valid until the next call.
+    mutating func next() throws -> ReadItem? {
+        if let ahead { return try ahead.nextItem() }
+        return try reader!.next().map { .outcome($0) }
     }
 
     /// Where reading continues after the last outcome (see `RowReader.position`).

@@ -101,7 +101,8 @@ struct ImportRows {
     }
 
     enum Step {
-        case mapped(MappedRow, SourceRow)
+        /// The row is valid until the next step (a flat row is a view of its batch).
+        case mapped(MappedRow, RowRef)
         /// Rejected or filtered; already in the ledger.
         case recorded
     }
@@ -109,27 +110,30 @@ struct ImportRows {
     /// The next row, nil at the end of the input.
     mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
         before = after
-        guard let outcome = try stream.next() else { return nil }
+        guard let item = try stream.next() else { return nil }
         row += 1
         if let position = stream.position { after = ResumePoint(row: row, position: position) }
-        switch outcome {
-        case .problem(let problem):
+        let source: RowRef
+        switch item {
+        case .outcome(.problem(let problem)):
             ledger.reject(RejectRecord(problem, input: input))
             rejected += 1
-        case .row(let source):
-            switch mapper.map(source) {
-            case .filtered: ledger.progress.filtered += 1
-            case .rejected(let rejection):
-                ledger.reject(RejectRecord(rejection, input: input))
-                rejected += 1
-            case .mapped(let mapped): return .mapped(mapped, source)
-            }
+            return .recorded
+        case .outcome(.row(let row)): source = .source(row)
+        case .flat(let row): source = .flat(row)
+        }
+        switch mapper.map(source) {
+        case .filtered: ledger.progress.filtered += 1
+        case .rejected(let rejection):
+            ledger.reject(RejectRecord(rejection, input: input))
+            rejected += 1
+        case .mapped(let mapped): return .mapped(mapped, source)
         }
         return .recorded
     }
 
     /// A row too large for a request on its own: rejected, with the limit in the message.
-    func tooLarge(_ source: SourceRow, limit: Int) -> RejectRecord {
+    func tooLarge(_ source: RowRef, limit: Int) -> RejectRecord {
         RejectRecord(Rejection(location: source.location, column: nil, value: nil, rule: "request-too-large",
                                message: "this row alone makes a request over \(limit) bytes", raw: source.raw), input: input)
     }

@@ -59,21 +59,24 @@ public struct MappingRun {
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
             var rows = RowStream(reader, input: input)
             var counts = Counts()
-            while let outcome = try rows.next() {
-                counts.read += 1
+            func take(_ outcome: MapOutcome) throws {
                 switch outcome {
-                case .problem(let problem):
+                case .filtered: counts.filtered += 1
+                case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
+                case .mapped(let mapped):
+                    counts.mapped += 1
+                    counts.values += mapped.values.count + mapped.events.count
+                    try sink(mapped, mapper)
+                }
+            }
+            while let item = try rows.next() {
+                counts.read += 1
+                switch item {
+                case .outcome(.problem(let problem)):
                     try reject(Rejection(location: problem.location, column: problem.column, value: nil, rule: problem.rule, message: problem.message, raw: problem.raw),
                                input: input, header: header, counts: &counts)
-                case .row(let row):
-                    switch mapper.map(row) {
-                    case .filtered: counts.filtered += 1
-                    case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
-                    case .mapped(let mapped):
-                        counts.mapped += 1
-                        counts.values += mapped.values.count + mapped.events.count
-                        try sink(mapped, mapper)
-                    }
+                case .outcome(.row(let row)): try take(mapper.map(row))
+                case .flat(let row): try take(mapper.map(row))
                 }
                 if let limit = maxRejects {
                     var total = report.total
