@@ -138,7 +138,7 @@ struct FlatRowTests {
                 rows.append(((0..<row.fieldCount).map(row.string), row.location, String(decoding: row.raw, as: UTF8.self)))
             }
             #expect(rows.map(\.fields) == [["1", "x,\"y", "z"], ["two\nlines", "", "3"]])
-            #expect(rows.map(\.location) == [RowLocation(file: path, line: 2, byteOffset: 7), RowLocation(file: path, line: 3, byteOffset: 23)])
+            #expect(rows.map(\.location) == [RowLocation(file: path, line: 2, byteOffset: 7), RowLocation(file: path, line: 3, byteOffset: 24)])
             #expect(rows.map(\.raw) == ["1,\"x,\"\"y\",  z  ", "\"two\nlines\",,3"])
         }
     }
