@@ -247,3 +247,23 @@ extension InsertFrameBuilder {
     /// The body as bytes, for comparing and decoding in tests (requests send `encodedBuffer`).
     func encode() -> [UInt8] { Array(encodedBuffer().readableBytesView) }
 }
+
+@Suite("CellText: a value's text inline in 16 bytes")
+struct CellTextTests {
+    @Test("every length from 0 to 15 holds its bytes, zeros after them and the count in the last byte; 16 does not fit")
+    func layout() {
+        for count in 0...16 {
+            let text = (0..<count).map { UInt8(ascii: "0") + UInt8(($0 * 7 + count) % 10) }
+            let cell = text.withUnsafeBufferPointer { CellText($0) }
+            guard count <= 15 else {
+                #expect(cell == nil)
+                continue
+            }
+            var stored = [UInt8](repeating: 0xAA, count: 16)
+            let written = stored.withUnsafeMutableBytes { cell!.store(to: $0.baseAddress!) }
+            #expect(written == count)
+            #expect(stored == text + Array(repeating: 0, count: 15 - count) + [UInt8(count)], "length \(count)")
+            #expect(cell!.string == String(decoding: text, as: UTF8.self))
+        }
+    }
+}

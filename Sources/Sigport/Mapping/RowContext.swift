@@ -186,7 +186,9 @@ enum NumberText {
         // More than 15 digits would lose exactness: `Double(text)` reads those.
         guard digits > 0, digits <= 15, point != count - 1 else { return nil }
         let fraction = point < 0 ? 0 : count - 1 - point
-        let magnitude = fraction > 0 ? Double(mantissa) / powerOfTen(fraction) : Double(mantissa)
+        // Below 2^53 here, so through Int64: one conversion instruction, where UInt64's takes four.
+        let whole = Double(Int64(truncatingIfNeeded: mantissa))
+        let magnitude = fraction > 0 ? whole / powerOfTen(fraction) : whole
         let leadingZero = first + 1 < count && bytes[first] == UInt8(ascii: "0") && bytes[first + 1] != UInt8(ascii: ".")
         let isJSONText = !leadingZero && !(negative && mantissa == 0)
             && (fraction == 0 || (fraction <= 6 && bytes[count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
@@ -195,6 +197,7 @@ enum NumberText {
 
     /// 10^n for 1 ≤ n ≤ 15, exact in a Double. A switch, not a table: a static array costs a
     /// lazy-initialisation check per call.
+    @inline(__always)
     private static func powerOfTen(_ n: Int) -> Double {
         switch n {
         case 1: 1e1

@@ -192,8 +192,13 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
         base = .allocate(capacity: capacity)
     }
 
+    @inline(__always)
     private mutating func reserve(_ more: Int) {
-        guard count + more > capacity else { return }
+        if count + more > capacity { grow(more) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ more: Int) {
         capacity = max(capacity * 2, count + more)
         let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
         grown.initialize(from: base, count: count)
@@ -201,6 +206,7 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
         base = grown
     }
 
+    @inline(__always)
     mutating func append(_ elements: UnsafeBufferPointer<Element>) {
         guard let from = elements.baseAddress, !elements.isEmpty else { return }
         reserve(elements.count)
@@ -210,12 +216,14 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
 }
 
 extension FlatBuffer where Element == UInt8 {
+    @inline(__always)
     mutating func append(_ bytes: UnsafeRawPointer, count: Int) {
         append(UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: count))
     }
 }
 
 extension FlatBuffer where Element == Int {
+    @inline(__always)
     mutating func append(_ element: Int) {
         reserve(1)
         base[count] = element

@@ -23,14 +23,30 @@ struct CellText: Sendable {
     static func elsewhere(_ index: Int) -> CellText { CellText(tag: elsewhereTag, word: UInt64(index)) }
 
     /// The text inline; nil when it is longer than 15 bytes.
+    /// Built in registers from loads that stay inside the text (overlapping where it is not a
+    /// whole number of words). Copying the bytes into the storage's memory and storing the count
+    /// byte before reading both words back stalled every value: the loads could not be served
+    /// from the pending narrower stores (a third of a wide row's mapping time).
     init?(_ utf8: UnsafeBufferPointer<UInt8>) {
-        guard utf8.count <= 15 else { return nil }
-        var storage: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &storage) { raw in
-            if let base = utf8.baseAddress { raw.baseAddress!.copyMemory(from: base, byteCount: utf8.count) }
-            raw[15] = UInt8(utf8.count)
+        let count = utf8.count
+        guard count <= 15 else { return nil }
+        var low: UInt64 = 0, high: UInt64 = 0
+        if count > 0, let base = utf8.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            if count >= 8 {
+                low = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                // The 8 bytes ending at the text's end, shifted down past the 16 - count first
+                // ones (those already in `low`).
+                if count > 8 { high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) >> (8 * (16 - count)) }
+            } else if count >= 4 {
+                let head = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+                let tail = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+                low = head | tail << (8 * (count - 4))
+            } else {
+                for i in 0..<count { low |= UInt64(base[i]) << (8 * i) }
+            }
         }
-        self.storage = storage
+        storage = (low, high | UInt64(count) << 56)
     }
 
     init?(_ text: String) {
