@@ -180,7 +180,13 @@ struct InsertFrameBuilder: Sendable {
             times.append(time)
             column?[time] = at
             latest = max(latest, time)
-            for s in series.indices { series[s].append(touched[s].add == adds ? touched[s].text : .null) }
+            // Through the outer array's buffer: its storage is checked unique once, not per series.
+            let adds = adds
+            touched.withUnsafeBufferPointer { touched in
+                series.withUnsafeMutableBufferPointer { series in
+                    for s in series.indices { series[s].append(touched[s].add == adds ? touched[s].text : .null) }
+                }
+            }
         }
         for entry in scratch[..<scratchCount] {
             if entry.slot >= 0 {
