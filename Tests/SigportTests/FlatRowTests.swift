@@ -28,6 +28,28 @@ struct FlatRowTests {
 
     private static let header = "ts,site,kind,a,b,c,d,unused"
 
+    /// A long layout: one value a row, the signal from the row's id, ids taking turns (more
+    /// than the 16 a key cache keeps inline, some that break the input-ID rule, one not ASCII).
+    private static let longYAML = #"""
+        version: 1
+        source:
+          format: csv
+          timestamp: {field: ts}
+          nulls: ["", "NA"]
+        target: integration
+        layout: long
+        long: {id_field: tag, value_field: v}
+        signal:
+          input_id: "plc/{id}"
+        """#
+
+    private static let longHeader = "ts,tag,v"
+    private static let longPools: [[String]] = [
+        pools[0],
+        (0..<20).map { "t\($0)" } + ["bad tag", "", "NA", "t\u{e9}", "t1", "t1", "t2", "t2"],
+        pools[3],
+    ]
+
     /// Field texts each column draws from: plain and not plain decimals, nulls, non-ASCII text,
     /// quoting, times in and out of the positional shape, values a rule rejects.
     private static let pools: [[String]] = [
@@ -44,18 +66,23 @@ struct FlatRowTests {
 
     /// A deterministic CSV of `rows` rows drawn from `pools` (with an occasional ragged row or
     /// stray quote), and the expected count of rows not all ASCII (they are not flat).
-    private static func csv(rows: Int, seed: UInt64) -> String {
+    /// `sticky`: a column that keeps its last value on 7 rows in 8 (a device's rows in runs, so
+    /// that the signal memo stays on).
+    private static func csv(rows: Int, seed: UInt64, header: String = header, pools: [[String]] = pools, sticky: Int? = nil) -> String {
         var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(bound))
         }
         var lines = [header]
+        var previous: [String] = []
         for _ in 0..<rows {
             var fields = pools.map { $0[next($0.count)] }
+            if let sticky, !previous.isEmpty, next(8) != 0 { fields[sticky] = previous[sticky] }
+            previous = fields
             switch next(40) {
             case 0: fields.removeLast()
-            case 1: fields[3] = "1\"5"
+            case 1: fields[fields.count - 1] = "1\"5"
             default: break
             }
             lines.append(fields.joined(separator: ","))
@@ -76,11 +103,13 @@ struct FlatRowTests {
 
     private static func problem(_ p: RowProblem) -> String { "problem \(p.location) \(p.rule) \(p.message) \(p.raw)" }
 
-    @Test("every row, flat or not, maps as its values would; the catalogs match", arguments: [1, 2, 3])
-    func sameAsValues(seed: UInt64) async throws {
+    @Test("every row, flat or not, maps as its values would; the catalogs match", arguments: [1, 2, 3], [false, true])
+    func sameAsValues(seed: UInt64, long: Bool) async throws {
         try await withTemporaryDirectory { dir in
-            let path = try dir.write("gw.csv", Self.csv(rows: 3000, seed: seed))
-            let mapping = try loadMapping(Self.mappingYAML)
+            let csv = long ? Self.csv(rows: 3000, seed: seed, header: Self.longHeader, pools: Self.longPools)
+                           : Self.csv(rows: 3000, seed: seed, sticky: seed == 1 ? nil : 1)
+            let path = try dir.write("gw.csv", csv)
+            let mapping = try loadMapping(long ? Self.longYAML : Self.mappingYAML)
             let input = InputFile(path: path)
 
             var plain = try mapping.reader(for: input)

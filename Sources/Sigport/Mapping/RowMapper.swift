@@ -184,7 +184,7 @@ public struct RowMapper {
             swap(&mapped.values, &valuesBuffer)
             mapped.values.removeAll(keepingCapacity: true)
             mapped.values.reserveCapacity(hotSignals.count)
-            let memo = signalMemo.isOn && context.flat != nil
+            let memo = context.flat != nil && signalMemo.isUseful
             if memo { signalMemo.enter(context.flat!) }
             // By index, not `for spec in`: copying a spec per value retained and released its
             // field name and states.

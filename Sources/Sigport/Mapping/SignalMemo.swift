@@ -19,6 +19,11 @@ struct SignalMemo {
     private var hasKey = false
     /// Per spec, its signal for rows with this key; -1 while not known.
     private var signals: [Int]
+    /// Rows entered and rows whose key changed: a file whose rows take turns between devices
+    /// (a long layout's between signals) changes key on most rows, and the memo then only costs.
+    private var rows = 0
+    private var changes = 0
+    private static let trial = 1024
 
     init(caches: ArraySlice<TemplateKeyCache>) {
         positions = Set(caches.flatMap(\.positions)).sorted()
@@ -26,9 +31,16 @@ struct SignalMemo {
         signals = Array(repeating: -1, count: caches.count)
     }
 
+    /// Whether it pays to `enter` rows: on, and (after a trial of rows) the key changed on at most
+    /// a quarter of them.
+    var isUseful: Bool { isOn && (rows < Self.trial || changes * 4 <= rows) }
+
     /// Takes a row: its key fields are the memo's, or the memo takes them and forgets its signals.
     mutating func enter(_ row: FlatRow) {
+        let counting = rows < Self.trial
+        if counting { rows += 1 }
         if hasKey && matches(row) { return }
+        if counting { changes += 1 }
         key.removeAll(keepingCapacity: true)
         keyEnds.removeAll(keepingCapacity: true)
         for p in positions {

@@ -17,6 +17,13 @@ struct TemplateKeyCache {
     private var byHash: [Int: [(key: [FieldValue], index: Int)]] = [:]
     /// The entry found or added last: rows of one device repeat it, and need no hashing.
     private var last: (key: [FieldValue], index: Int)?
+    /// For a key of one field, the last few keys seen, inline (texts of up to 15 bytes): a long
+    /// layout's rows take turns between a few signals, and a flat row's field is compared with
+    /// these 16 bytes at a time, where hashing it made a `String` and ran `Hasher` (a tenth of
+    /// a long CSV plan's mapping thread).
+    private var recent: [(key: CellText, index: Int)] = []
+    private var recentNext = 0
+    private static let recentCount = 16
 
     init(positions: [Int]) {
         self.positions = positions
@@ -42,8 +49,22 @@ struct TemplateKeyCache {
     /// The catalog index if the row repeats the entry found last (most rows): read-only, so the
     /// caller's array of caches is not written (and its storage not checked unique) per value.
     func repeated(_ row: RowContext) -> Int? {
-        guard isOn, let last, matches(last.key, row) else { return nil }
-        return last.index
+        guard isOn else { return nil }
+        if let last, matches(last.key, row) { return last.index }
+        guard positions.count == 1, !recent.isEmpty, let flat = row.flat, let key = CellText(flat.field(positions[0])) else { return nil }
+        for entry in recent where entry.key == key { return entry.index }
+        return nil
+    }
+
+    /// Keeps a one-field key among the recent ones (see `recent`), replacing the oldest.
+    private mutating func remember(_ key: [FieldValue], index: Int) {
+        guard key.count == 1, case .text(let text) = key[0], let inline = CellText(text) else { return }
+        if recent.count < Self.recentCount {
+            recent.append((inline, index))
+        } else {
+            recent[recentNext] = (inline, index)
+            recentNext = (recentNext + 1) % Self.recentCount
+        }
     }
 
     /// The row looked up by the hash of its values, after `repeated` missed; nil when the cache
@@ -55,6 +76,7 @@ struct TemplateKeyCache {
         let hash = hasher.finalize()
         for entry in byHash[hash] ?? [] where matches(entry.key, row) {
             last = entry
+            remember(entry.key, index: entry.index)
             return Probe(hash: hash, index: entry.index)
         }
         return Probe(hash: hash, index: nil)
@@ -65,6 +87,7 @@ struct TemplateKeyCache {
         let entry = (key: positions.map { row.raw(at: $0) }, index: index)
         byHash[probe.hash, default: []].append(entry)
         last = entry
+        remember(entry.key, index: index)
     }
 
     /// Takes back the latest `insert` under `hash`: the row that made it was rejected, and its
@@ -72,6 +95,8 @@ struct TemplateKeyCache {
     mutating func removeLast(hash: Int) {
         byHash[hash]?.removeLast()
         last = nil
+        recent.removeAll()
+        recentNext = 0
     }
 
     private func matches(_ key: [FieldValue], _ row: RowContext) -> Bool {

@@ -6,7 +6,7 @@
 /// The last byte is the count (0…15), or a tag: `absent` (no text: format the number), `null`
 /// (a frame's empty cell), or `elsewhere` (a longer text, kept in the frame's side list at the
 /// index in the first 8 bytes: `JSONText.number` writes up to 24 bytes, rarely more than 15).
-struct CellText: Sendable {
+struct CellText: Sendable, Equatable {
     private var storage: (UInt64, UInt64)
 
     private static let absentTag: UInt8 = 0xFF
@@ -54,6 +54,9 @@ struct CellText: Sendable {
         guard let inline = text.withUTF8({ CellText($0) }) else { return nil }
         self = inline
     }
+
+    /// The same text (or tag): the bytes past a text are zero, so all 16 compare.
+    static func == (a: CellText, b: CellText) -> Bool { a.storage.0 == b.storage.0 && a.storage.1 == b.storage.1 }
 
     private var tag: UInt8 { UInt8(truncatingIfNeeded: storage.1 >> 56) }
     var isAbsent: Bool { tag == Self.absentTag }
