@@ -52,8 +52,13 @@ struct RowContext {
 
     /// Whether the field as read is `value` (a template key's part): a flat row's bytes are
     /// compared in place.
+    @inline(__always)
     func raw(at position: Int, equals value: FieldValue) -> Bool {
-        guard let flat else { return (position < values.count ? values[position] : .missing) == value }
+        guard let flat else {
+            // Compared where it lies: a copy of the value would retain its text.
+            guard position < values.count else { return value == .missing }
+            return values.withUnsafeBufferPointer { $0[position] == value }
+        }
         guard position < flat.fieldCount, case .text(var text) = value else { return false }
         let field = flat.field(position)
         return text.withUTF8 { $0.count == field.count && ($0.isEmpty || memcmp($0.baseAddress!, field.baseAddress!, $0.count) == 0) }

@@ -342,7 +342,9 @@ public struct RowMapper {
     /// so most rows do not write the array of caches), then by hash. On a miss, the probe to
     /// `remember` the resolved index under (nil when the cache is off).
     private mutating func lookUp(_ cache: Int, row: RowContext) -> (index: Int?, probe: TemplateKeyCache.Probe?) {
-        if let known = keyCaches[cache].repeated(row) { return (known, nil) }
+        // Read in place through the buffer: `keyCaches[cache].repeated` copied the cache (its
+        // arrays and dictionary retained and released) on every lookup.
+        if let known = keyCaches.withUnsafeBufferPointer({ $0[cache].repeated(row) }) { return (known, nil) }
         let probe = keyCaches[cache].probe(row)
         return (probe?.index, probe)
     }
