@@ -181,9 +181,9 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
 
     deinit { base.deallocate() }
 
-    /// Empties the buffer, keeping its memory unless it holds more than `limit` elements.
     var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
 
+    /// Empties the buffer, keeping its memory unless it holds more than `limit` elements.
     mutating func removeAll(keepingCapacityUpTo limit: Int) {
         count = 0
         guard capacity > limit else { return }
