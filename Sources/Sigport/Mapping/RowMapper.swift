@@ -1,27 +1,6 @@
 import Foundation
 import SigportContract
 
-/// A row as the mapper takes it: read into values, or flat in its read-ahead batch.
-enum RowRef {
-    case source(SourceRow)
-    case flat(FlatRow)
-
-    var location: RowLocation {
-        switch self {
-        case .source(let row): row.location
-        case .flat(let row): row.location
-        }
-    }
-
-    /// The row as in the input, for its reject.
-    var raw: [UInt8] {
-        switch self {
-        case .source(let row): row.raw
-        case .flat(let row): row.raw
-        }
-    }
-}
-
 /// Applies a mapping to rows: filters, timestamp, values, templates, and every documented rule
 /// that depends on row data. Keeps the catalogs of signals (or sensors and beacons) it has seen.
 public struct RowMapper {
@@ -373,44 +352,6 @@ public struct RowMapper {
         catalog.append(definition)
         index[definition] = catalog.count - 1
         return .success(catalog.count - 1)
-    }
-
-    /// An ox reading (an int64 in the API). Whole-number text is taken as it is, because beyond
-    /// 2^53 a Double would round it; anything else goes through the Double and the rounding mode.
-    private static func oxReading(_ value: FieldValue, _ mode: EventSpec.Reading, context: RowContext) -> Result<Int64, RejectRule> {
-        let limit: Double = 9.2e18
-        switch (mode, value) {
-        case (.reject, .text(let text)), (.round, .text(let text)):
-            if let exact = Int64(text) { return Double(exact.magnitude) <= limit ? .success(exact) : .failure(.oxReadingRange) }
-        default: break
-        }
-        let number: Double
-        switch context.number(value) {
-        case .success(let n): number = n
-        case .failure(let rule): return .failure(rule)
-        }
-        guard number.isFinite else { return .failure(.finite) }
-        let reading: Double
-        switch mode {
-        case .reject:
-            guard number.rounded() == number else { return .failure(.oxReadingInteger) }
-            reading = number
-        case .round: reading = number.rounded()
-        case .scale(let factor): reading = (number * factor).rounded()
-        }
-        guard reading >= -limit, reading <= limit else { return .failure(.oxReadingRange) }
-        return .success(Int64(reading))
-    }
-
-    private func enumKey(_ value: FieldValue, states: [String: Int], context: RowContext) -> Result<Int, RejectRule> {
-        if case .text(let text) = value, let key = states[text] { return .success(key) }
-        switch context.number(value) {
-        case .success(let n):
-            guard n.rounded() == n, IntegrationContract.enumKeys.contains(Int(exactly: n) ?? -1) else { return .failure(.enumKey) }
-            return .success(Int(n))
-        case .failure:
-            return .failure(states.isEmpty ? .enumKey : .enumState)
-        }
     }
 }
 

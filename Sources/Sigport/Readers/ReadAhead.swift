@@ -10,7 +10,8 @@ import Foundation
 /// wait for as long as its writer likes. Memory is bounded: `depth` batches, each ending at
 /// `batchSize` outcomes or `batchBytes` of raw rows (a row holds its raw line, and lines may be
 /// megabytes long), plus the batch being read, the one being handed out, and those handed out
-/// that the reader has not freed yet (half the queue at most).
+/// that the reader has not emptied yet (half the queue at most). Emptied batches are kept and
+/// filled again (see `RowBatch`), each keeping at most 2 MiB of memory per buffer.
 final class ReadAhead {
     /// What both threads touch, behind `condition`.
     private final class Shared: @unchecked Sendable {

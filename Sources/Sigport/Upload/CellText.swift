@@ -23,10 +23,11 @@ struct CellText: Sendable, Equatable {
     static func elsewhere(_ index: Int) -> CellText { CellText(tag: elsewhereTag, word: UInt64(index)) }
 
     /// The text inline; nil when it is longer than 15 bytes.
+    ///
     /// Built in registers from loads that stay inside the text (overlapping where it is not a
     /// whole number of words). Copying the bytes into the storage's memory and storing the count
-    /// byte before reading both words back stalled every value: the loads could not be served
-    /// from the pending narrower stores (a third of a wide row's mapping time).
+    /// byte before reading both words back made the reload wait on those narrower stores: the
+    /// profile put a third of the mapper's own samples there (the wall time moved within noise).
     init?(_ utf8: UnsafeBufferPointer<UInt8>) {
         let count = utf8.count
         guard count <= 15 else { return nil }

@@ -1,0 +1,123 @@
+// What libcsv's callbacks fill in for `CSVStream` (CSVReaderStream.swift), and the records a row
+// becomes.
+
+/// One row as libcsv split it, or why it could not be split.
+enum CSVRecord {
+    case fields(location: RowLocation, raw: [UInt8], values: [FieldValue], invalidUTF8: CSVInvalidUTF8?)
+    /// Malformed quoting; `field` is the 0-based index of the field where it was noticed.
+    case quote(location: RowLocation, raw: [UInt8], message: String, field: Int)
+    /// The row passed the size limit; `raw` holds its first bytes only.
+    case oversized(location: RowLocation, raw: [UInt8])
+    /// A plain row, appended flat to the batch being read (see `RowBatch`).
+    case flat
+}
+
+struct CSVInvalidUTF8 {
+    var field: Int
+    /// Offset of the first invalid byte in the field, and that byte.
+    var offset: Int
+    var byte: UInt8
+}
+
+/// What libcsv's callbacks fill in for the row being parsed: its fields' bytes, one after the
+/// other, and where each ends. Values (`String`s) are made from them only for a row that does not
+/// go flat into a batch.
+struct CSVFieldSink: ~Copyable {
+    var fieldBytes = FlatBuffer<UInt8>()
+    var fieldEnds = FlatBuffer<Int>()
+    var fieldCount = 0
+    /// Fields completed while every byte of the row fed so far was ASCII: their bytes need no
+    /// UTF-8 validation, and those of unread columns were not kept.
+    var asciiFields = 0
+    /// Every byte of the row fed so far is ASCII (set before libcsv sees them, so it covers every
+    /// field the callback gets).
+    var asciiSoFar = true
+    var rowEnded = false
+    /// The row is over the size limit: count fields, keep nothing.
+    var discarding = false
+    var expectedFields = 8
+    /// Per column, whether nothing reads it (`CSVReader.readOnly`): its value is `.missing`.
+    var unread: [Bool] = []
+
+    /// Whether the row can go flat into a batch: all ASCII, as many fields as the header.
+    var isPlain: Bool { asciiSoFar && fieldCount == expectedFields }
+
+    /// The row's values, as `CSVReader` hands them on in a `SourceRow`, and its first invalid
+    /// UTF-8 field. A row that is not all ASCII is validated whole, unread columns included
+    /// (those completed while the row was still ASCII excepted: their bytes were not kept, and
+    /// could not be invalid).
+    func values() -> (values: [FieldValue], invalidUTF8: CSVInvalidUTF8?) {
+        var values: [FieldValue] = []
+        values.reserveCapacity(fieldEnds.count)
+        var invalid: CSVInvalidUTF8?
+        let all = fieldBytes.buffer
+        var start = 0
+        for (index, end) in fieldEnds.buffer.enumerated() {
+            defer { start = end }
+            let field = UnsafeBufferPointer(rebasing: all[start..<end])
+            if index < asciiFields {
+                if index < unread.count, unread[index] {
+                    values.append(.missing)
+                } else {
+                    values.append(.text(String(decoding: field, as: UTF8.self)))
+                }
+            } else if let text = String(validating: field, as: UTF8.self) {
+                values.append(.text(text))
+            } else {
+                if invalid == nil { invalid = firstInvalidUTF8(field, field: index) }
+                values.append(.text(String(decoding: field, as: UTF8.self)))
+            }
+        }
+        return (values, invalid)
+    }
+
+    /// Elements of capacity the row's buffers keep from one row to the next.
+    private static let keptCapacity = 1 << 20
+
+    mutating func resetRow() {
+        fieldBytes.removeAll(keepingCapacityUpTo: Self.keptCapacity)
+        fieldEnds.removeAll(keepingCapacityUpTo: Self.keptCapacity)
+        fieldCount = 0
+        asciiFields = 0
+        asciiSoFar = true
+        rowEnded = false
+    }
+}
+
+/// Keeps a field's bytes (not for a column nothing reads, while the row is ASCII: in any other
+/// row every field is validated, so invalid UTF-8 rejects the row whichever column holds it).
+func csvFieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
+    let sink = context.unsafelyUnwrapped.assumingMemoryBound(to: CSVFieldSink.self)
+    let index = sink.pointee.fieldCount
+    sink.pointee.fieldCount = index + 1
+    if sink.pointee.discarding { return }
+    if sink.pointee.asciiSoFar {
+        sink.pointee.asciiFields = index + 1
+        if index < sink.pointee.unread.count, sink.pointee.unread[index] {
+            sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
+            return
+        }
+    }
+    if count > 0, let bytes {
+        sink.pointee.fieldBytes.append(bytes, count: count)
+    }
+    sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
+}
+
+/// Marks the row ended: `CSVStream` hands it on once `csv_parse` returns.
+func csvRowCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
+    context.unsafelyUnwrapped.assumingMemoryBound(to: CSVFieldSink.self).pointee.rowEnded = true
+}
+
+private func firstInvalidUTF8(_ buffer: UnsafeBufferPointer<UInt8>, field: Int) -> CSVInvalidUTF8 {
+    var iterator = buffer.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid(let scalar): offset += scalar.count
+        case .error: return CSVInvalidUTF8(field: field, offset: offset, byte: buffer[offset])
+        case .emptyInput: return CSVInvalidUTF8(field: field, offset: 0, byte: buffer.first ?? 0)
+        }
+    }
+}
