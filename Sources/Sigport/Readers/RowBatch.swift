@@ -126,7 +126,9 @@ enum ReadItem {
 
 /// A plain CSV row in its batch: every field is text (ASCII, as libcsv gave it), the row has the
 /// header's field count. A view: it counts no reference, and is valid until the stream moves to
-/// its next batch (that is, while the caller handles the row).
+/// its next batch (that is, while the caller handles the row). A column nothing reads
+/// (`CSVReader.readOnly`) is empty here where a `SourceRow` has `.missing`: the mapper reads
+/// only the mapping's `referencedFields`, the columns the reader keeps.
 struct FlatRow {
     private unowned(unsafe) let batch: RowBatch
     private let bytes: UnsafePointer<UInt8>
