@@ -64,10 +64,9 @@ struct FlatRowTests {
         ["u", "\u{e9}", ""],
     ]
 
-    /// A deterministic CSV of `rows` rows drawn from `pools` (with an occasional ragged row or
-    /// stray quote), and the expected count of rows not all ASCII (they are not flat).
-    /// `sticky`: a column that keeps its last value on 7 rows in 8 (a device's rows in runs, so
-    /// that the signal memo stays on).
+    /// A deterministic CSV of `rows` rows drawn from `pools`, with an occasional ragged row or
+    /// stray quote. `sticky`: a column that keeps its last value on 7 rows in 8 (a device's rows
+    /// in runs, so that the signal memo stays on).
     private static func csv(rows: Int, seed: UInt64, header: String = header, pools: [[String]] = pools, sticky: Int? = nil) -> String {
         var state = seed
         func next(_ bound: Int) -> Int {
