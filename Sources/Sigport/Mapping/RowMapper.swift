@@ -163,8 +163,11 @@ public struct RowMapper {
             swap(&mapped.values, &valuesBuffer)
             mapped.values.removeAll(keepingCapacity: true)
             mapped.values.reserveCapacity(hotSignals.count)
-            let memo = context.flat != nil && signalMemo.isUseful
-            if memo { signalMemo.enter(context.flat!) }
+            var memo = false
+            if let flat = context.flat, signalMemo.isUseful {
+                signalMemo.enter(flat)
+                memo = true
+            }
             // By index, not `for spec in`: copying a spec per value retained and released its
             // field name and states.
             for s in hotSignals.indices {
