@@ -38,6 +38,36 @@ struct NumberTextTests {
         #expect(passedThrough > 50_000)
     }
 
+    /// The word reader against the byte loop, on every text of up to 8 bytes it may meet: digits
+    /// with points, signs, exponents, spaces, commas and a non-ASCII byte, random and seeded, plus
+    /// the edges by hand. Same nil, same Double bit for bit, same verdict, same cell.
+    @Test("a word of up to 8 bytes reads as the byte loop reads it", arguments: [1, 2, 3])
+    func wordMatchesLoop(seed: UInt64) {
+        let alphabet = Array("0123456789..--+e ,".utf8) + [0xC3]
+        var random = SplitMix64(seed: seed)
+        var texts: [[UInt8]] = ["", "-", ".", "-.", "0", "-0", "1.", ".5", "-.5", "1..2", "1.2.3", "12345678", "-1234567",
+                                "9999999.", "0.000001", "-0.00001", "00000000", "1e5", "99.99999", "0.1", "10.5"].map { Array($0.utf8) }
+        for _ in 0..<300_000 {
+            let count = Int(random.next() % 9)
+            texts.append((0..<count).map { _ in
+                // Mostly digits, so that many texts are numbers.
+                random.next() % 4 == 0 ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(48 + random.next() % 10)
+            })
+        }
+        var numbers = 0
+        for text in texts {
+            text.withUnsafeBufferPointer { bytes in
+                let loop = NumberText.plainDecimal(bytes)
+                let word = NumberText.plainDecimalAndText(bytes)
+                #expect(loop?.value.bitPattern == word?.value.bitPattern, "\(String(decoding: text, as: UTF8.self))")
+                #expect((loop?.isJSONText ?? false) == !(word?.text.isAbsent ?? true), "\(String(decoding: text, as: UTF8.self))")
+                if let word, !word.text.isAbsent { #expect(word.text == CellText(bytes)) }
+                if loop != nil { numbers += 1 }
+            }
+        }
+        #expect(numbers > 100_000)
+    }
+
     @Test("the mapper passes a value's text on only when no scale or offset applies")
     func mapperPassesText() throws {
         var mapper = try startedMapper("""

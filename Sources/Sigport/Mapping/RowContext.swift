@@ -131,9 +131,7 @@ struct RowContext {
         case .number(let n): return n.isFinite ? .success((n, .absent)) : .failure(.finite)
         case .text(var raw):
             // The text's bytes once, for reading the number and keeping its text.
-            let plain = raw.withUTF8 { bytes in
-                NumberText.plainDecimal(bytes).map { ($0.value, $0.isJSONText ? CellText(bytes) ?? .absent : .absent) }
-            }
+            let plain = raw.withUTF8 { NumberText.plainDecimalAndText($0) }
             if let plain { return .success(plain) }
             var text = Substring(raw).trimmingSpaces
             var normalized: String?
@@ -203,7 +201,7 @@ enum NumberText {
     /// 10^n for 1 ≤ n ≤ 15, exact in a Double. A switch, not a table: a static array costs a
     /// lazy-initialisation check per call.
     @inline(__always)
-    private static func powerOfTen(_ n: Int) -> Double {
+    static func powerOfTen(_ n: Int) -> Double {
         switch n {
         case 1: 1e1
         case 2: 1e2

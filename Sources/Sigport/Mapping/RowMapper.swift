@@ -176,9 +176,9 @@ public struct RowMapper {
                 switch hotSignals[s].valueType {
                 case .numeric:
                     let read: (value: Double, text: CellText)
-                    if let bytes = context.plainBytes(at: valuePosition[s]), let plain = NumberText.plainDecimal(bytes) {
+                    if let bytes = context.plainBytes(at: valuePosition[s]), let plain = NumberText.plainDecimalAndText(bytes) {
                         // A flat row's plain decimal, read in place: what `numberAndText` makes of its text.
-                        read = (plain.value, plain.isJSONText ? CellText(bytes) ?? .absent : .absent)
+                        read = plain
                     } else {
                         let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
                         if context.isEmpty(value) { continue }

@@ -19,12 +19,26 @@ struct CSVInvalidUTF8 {
     var byte: UInt8
 }
 
-/// What libcsv's callbacks fill in for the row being parsed: its fields' bytes, one after the
-/// other, and where each ends. Values (`String`s) are made from them only for a row that does not
-/// go flat into a batch.
+/// Fields' bytes one after the other, and where each ends (an offset in `bytes`).
+struct FieldStore: ~Copyable {
+    var bytes = FlatBuffer<UInt8>()
+    var ends = FlatBuffer<Int>()
+}
+
+/// What libcsv's callbacks fill in for the row being parsed: its fields' bytes and where each
+/// ends. Values (`String`s) are made from them only for a row that does not go flat into a batch.
+///
+/// The fields are written where they are kept: into the batch being filled (see `begin`), so a
+/// plain row's fields are copied once, by the callback, not once more into the batch when the
+/// row ends; a row that is not plain is made into values and taken back out of the batch. With
+/// no batch, into the sink's own store.
 struct CSVFieldSink: ~Copyable {
-    var fieldBytes = FlatBuffer<UInt8>()
-    var fieldEnds = FlatBuffer<Int>()
+    private let own: UnsafeMutablePointer<FieldStore>
+    /// The store the row's fields go to, and where the row starts in it: what is before the marks
+    /// belongs to earlier rows of the batch.
+    private(set) var store: UnsafeMutablePointer<FieldStore>
+    private(set) var bytesMark = 0
+    private(set) var endsMark = 0
     var fieldCount = 0
     /// Fields completed while every byte of the row fed so far was ASCII: their bytes need no
     /// UTF-8 validation, and those of unread columns were not kept.
@@ -39,20 +53,40 @@ struct CSVFieldSink: ~Copyable {
     /// Per column, whether nothing reads it (`CSVReader.readOnly`): its value is `.missing`.
     var unread: [Bool] = []
 
+    init() {
+        own = .allocate(capacity: 1)
+        own.initialize(to: FieldStore())
+        store = own
+    }
+
+    deinit {
+        own.deinitialize(count: 1)
+        own.deallocate()
+    }
+
     /// Whether the row can go flat into a batch: all ASCII, as many fields as the header.
     var isPlain: Bool { asciiSoFar && fieldCount == expectedFields }
+
+    /// Sends the next row's fields to `batch` (nil: the sink's own store). Called between rows
+    /// only, when the current store holds nothing past the marks.
+    mutating func begin(in batch: UnsafeMutablePointer<FieldStore>?) {
+        store = batch ?? own
+        bytesMark = store.pointee.bytes.count
+        endsMark = store.pointee.ends.count
+    }
 
     /// The row's values, as `CSVReader` hands them on in a `SourceRow`, and its first invalid
     /// UTF-8 field. A row that is not all ASCII is validated whole, unread columns included
     /// (those completed while the row was still ASCII excepted: their bytes were not kept, and
     /// could not be invalid).
     func values() -> (values: [FieldValue], invalidUTF8: CSVInvalidUTF8?) {
+        let ends = UnsafeBufferPointer(rebasing: store.pointee.ends.buffer[endsMark...])
         var values: [FieldValue] = []
-        values.reserveCapacity(fieldEnds.count)
+        values.reserveCapacity(ends.count)
         var invalid: CSVInvalidUTF8?
-        let all = fieldBytes.buffer
-        var start = 0
-        for (index, end) in fieldEnds.buffer.enumerated() {
+        let all = store.pointee.bytes.buffer
+        var start = bytesMark
+        for (index, end) in ends.enumerated() {
             defer { start = end }
             let field = UnsafeBufferPointer(rebasing: all[start..<end])
             if index < asciiFields {
@@ -71,12 +105,30 @@ struct CSVFieldSink: ~Copyable {
         return (values, invalid)
     }
 
-    /// Elements of capacity the row's buffers keep from one row to the next.
+    /// Elements of capacity the sink's own buffers keep from one row to the next.
     private static let keptCapacity = 1 << 20
 
+    /// Keeps the row's fields where they are (it went flat into the batch): the next row starts
+    /// after them.
+    mutating func keepRow() {
+        bytesMark = store.pointee.bytes.count
+        endsMark = store.pointee.ends.count
+    }
+
+    /// Takes back the fields of the row since the marks (made into values, or dropped); the sink's
+    /// own store also gives back the memory of a very long row (`limit` elements of capacity).
+    mutating func dropFields(keepingCapacityUpTo limit: Int = keptCapacity) {
+        if store == own {
+            own.pointee.bytes.removeAll(keepingCapacityUpTo: limit)
+            own.pointee.ends.removeAll(keepingCapacityUpTo: limit)
+        } else {
+            store.pointee.bytes.removeLast(store.pointee.bytes.count - bytesMark)
+            store.pointee.ends.removeLast(store.pointee.ends.count - endsMark)
+        }
+    }
+
     mutating func resetRow() {
-        fieldBytes.removeAll(keepingCapacityUpTo: Self.keptCapacity)
-        fieldEnds.removeAll(keepingCapacityUpTo: Self.keptCapacity)
+        dropFields()
         fieldCount = 0
         asciiFields = 0
         asciiSoFar = true
@@ -91,17 +143,18 @@ func csvFieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context
     let index = sink.pointee.fieldCount
     sink.pointee.fieldCount = index + 1
     if sink.pointee.discarding { return }
+    let store = sink.pointee.store
     if sink.pointee.asciiSoFar {
         sink.pointee.asciiFields = index + 1
         if index < sink.pointee.unread.count, sink.pointee.unread[index] {
-            sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
+            store.pointee.ends.append(store.pointee.bytes.count)
             return
         }
     }
     if count > 0, let bytes {
-        sink.pointee.fieldBytes.append(bytes, count: count)
+        store.pointee.bytes.append(bytes, count: count)
     }
-    sink.pointee.fieldEnds.append(sink.pointee.fieldBytes.count)
+    store.pointee.ends.append(store.pointee.bytes.count)
 }
 
 /// Marks the row ended: `CSVStream` hands it on once `csv_parse` returns.

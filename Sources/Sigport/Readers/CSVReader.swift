@@ -17,7 +17,7 @@ import Foundation
 /// Copies of a reader share one position (the parser is a reference).
 public struct CSVReader: RowReader {
     public static let defaultMaxRowBytes = 64 << 20
-    public static let defaultChunkSize = 256 << 10
+    public static let defaultChunkSize = 64 << 10
 
     public let file: String
     public let dialect: CSVDialect

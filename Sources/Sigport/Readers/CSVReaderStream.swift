@@ -82,6 +82,7 @@ struct CSVStreamState {
 
     /// The next row (or unreadable row); nil at the end of the input.
     mutating func nextRecord(parser: UnsafeMutablePointer<csv_parser>, sink: UnsafeMutablePointer<CSVFieldSink>, batch: RowBatch?) throws -> CSVRecord? {
+        sink.pointee.begin(in: batch?.fields)
         while true {
             if pos == filled {
                 if finished { return nil }
@@ -163,6 +164,8 @@ struct CSVStreamState {
         skippingLine = false
         oversized = false
         resetParser(parser)
+        // Off the last batch (the mapper's by now): nothing is written or taken back there.
+        sink.pointee.begin(in: nil)
         sink.pointee.resetRow()
         sink.pointee.discarding = false
     }
@@ -222,9 +225,10 @@ struct CSVStreamState {
         let tail = UnsafeBufferPointer(start: chunk + rowStart, count: end - rowStart)
         if let batch, !skippingLine, sink.pointee.isPlain {
             carry.withUnsafeBufferPointer { head in
-                batch.appendFlat(fieldBytes: sink.pointee.fieldBytes.buffer, ends: sink.pointee.fieldEnds.buffer, rawHead: head, rawTail: tail,
+                batch.appendFlat(bytesStart: sink.pointee.bytesMark, firstField: sink.pointee.endsMark, rawHead: head, rawTail: tail,
                                  line: rowLine, offset: rowOffset)
             }
+            sink.pointee.keepRow()
             if !carry.isEmpty { carry = [] }
             return .flat
         }
@@ -286,8 +290,7 @@ struct CSVStreamState {
         let record = oversizedRecord(upTo: pos)
         oversized = true
         sink.pointee.discarding = true
-        sink.pointee.fieldBytes.removeAll(keepingCapacityUpTo: 0)
-        sink.pointee.fieldEnds.removeAll(keepingCapacityUpTo: 0)
+        sink.pointee.dropFields(keepingCapacityUpTo: 0)
         carry = []
         return record
     }

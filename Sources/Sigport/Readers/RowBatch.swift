@@ -12,7 +12,7 @@ final class RowBatch: @unchecked Sendable {
     struct Entry {
         /// Index in `outcomes`, or -1 for a flat row.
         var outcome: Int
-        /// A flat row's first byte in `bytes`, its first field's index in `fieldEnds`, its raw bytes.
+        /// A flat row's first byte in `fields.bytes`, its first field's index in `fields.ends`, its raw bytes.
         var bytesStart = 0
         var firstField = 0
         var rawStart = 0
@@ -28,8 +28,6 @@ final class RowBatch: @unchecked Sendable {
     struct Contents: ~Copyable {
         var entries: [Entry] = []
         var outcomes: [ReadOutcome] = []
-        var bytes = FlatBuffer<UInt8>()
-        var fieldEnds = FlatBuffer<Int>()
         var raw = FlatBuffer<UInt8>()
         /// Raw bytes held (flat rows' and outcomes'): a batch ends at a byte budget too, since a
         /// row may be megabytes long.
@@ -41,6 +39,8 @@ final class RowBatch: @unchecked Sendable {
     let file: String
     let width: Int
     let contents: UnsafeMutablePointer<Contents>
+    /// Flat rows' fields, written there by the CSV reader's callbacks (see `CSVFieldSink`).
+    let fields: UnsafeMutablePointer<FieldStore>
     var ended = false
     var error: (any Error)?
 
@@ -49,11 +49,15 @@ final class RowBatch: @unchecked Sendable {
         self.width = width
         contents = .allocate(capacity: 1)
         contents.initialize(to: Contents())
+        fields = .allocate(capacity: 1)
+        fields.initialize(to: FieldStore())
     }
 
     deinit {
         contents.deinitialize(count: 1)
         contents.deallocate()
+        fields.deinitialize(count: 1)
+        fields.deallocate()
     }
 
     var count: Int { contents.pointee.entries.count }
@@ -68,8 +72,8 @@ final class RowBatch: @unchecked Sendable {
         contents.pointee.entries.removeAll(keepingCapacity: true)
         contents.pointee.outcomes.removeAll(keepingCapacity: true)
         // A batch of very long rows does not keep their memory for good.
-        contents.pointee.bytes.removeAll(keepingCapacityUpTo: Self.keptCapacity)
-        contents.pointee.fieldEnds.removeAll(keepingCapacityUpTo: Self.keptCapacity / 8)
+        fields.pointee.bytes.removeAll(keepingCapacityUpTo: Self.keptCapacity)
+        fields.pointee.ends.removeAll(keepingCapacityUpTo: Self.keptCapacity / 8)
         contents.pointee.raw.removeAll(keepingCapacityUpTo: Self.keptCapacity)
         contents.pointee.rawBytes = 0
         ended = false
@@ -85,14 +89,11 @@ final class RowBatch: @unchecked Sendable {
         contents.pointee.outcomes.append(outcome)
     }
 
-    /// Appends a plain row: `width` fields, whose bytes end at `ends` (offsets into `fieldBytes`),
-    /// and its raw text in two pieces (bytes carried from an earlier chunk, then the rest).
-    func appendFlat(fieldBytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>, rawHead: UnsafeBufferPointer<UInt8>,
+    /// Appends a plain row: its `width` fields, already in `fields` from `bytesStart` (their ends
+    /// from `firstField`), and its raw text in two pieces (bytes carried from an earlier chunk,
+    /// then the rest).
+    func appendFlat(bytesStart start: Int, firstField first: Int, rawHead: UnsafeBufferPointer<UInt8>,
                     rawTail: UnsafeBufferPointer<UInt8>, line: Int, offset: Int64) {
-        let start = contents.pointee.bytes.count
-        contents.pointee.bytes.append(fieldBytes)
-        let first = contents.pointee.fieldEnds.count
-        contents.pointee.fieldEnds.append(ends, adding: start)
         let rawStart = contents.pointee.raw.count
         contents.pointee.raw.append(rawHead)
         contents.pointee.raw.append(rawTail)
@@ -141,8 +142,8 @@ struct FlatRow {
 
     fileprivate init(batch: RowBatch, entry: RowBatch.Entry) {
         self.batch = batch
-        bytes = UnsafePointer(batch.contents.pointee.bytes.base)
-        ends = UnsafePointer(batch.contents.pointee.fieldEnds.base + entry.firstField)
+        bytes = UnsafePointer(batch.fields.pointee.bytes.base)
+        ends = UnsafePointer(batch.fields.pointee.ends.base + entry.firstField)
         start = entry.bytesStart
         fieldCount = batch.width
         rawRange = entry.rawStart..<entry.rawEnd
@@ -189,6 +190,12 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
         base = .allocate(capacity: capacity)
     }
 
+    /// Drops the last `k` elements, keeping the memory.
+    mutating func removeLast(_ k: Int) {
+        precondition(k >= 0 && k <= count, "removing more than a buffer holds")
+        count -= k
+    }
+
     @inline(__always)
     private mutating func reserve(_ more: Int) {
         if count + more > capacity { grow(more) }
@@ -227,10 +234,4 @@ extension FlatBuffer where Element == Int {
         count += 1
     }
 
-    /// Appends each element plus `offset`.
-    mutating func append(_ elements: UnsafeBufferPointer<Int>, adding offset: Int) {
-        reserve(elements.count)
-        for (i, element) in elements.enumerated() { base[count + i] = element + offset }
-        count += elements.count
-    }
 }

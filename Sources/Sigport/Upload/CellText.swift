@@ -64,6 +64,8 @@ struct CellText: Sendable, Equatable {
     var isNull: Bool { tag == Self.nullTag }
     /// The index of a text kept elsewhere.
     var elsewhereIndex: Int? { tag == Self.elsewhereTag ? Int(storage.0) : nil }
+    /// An inline text's first 8 bytes, the first in the lowest byte (zero past the text).
+    var firstWord: UInt64 { storage.0 }
     /// The byte count of an inline text (0 for the tags).
     var count: Int { tag <= 15 ? Int(tag) : 0 }
 
