@@ -14,6 +14,10 @@ extension NumberText {
         return plainDecimal(bytes).map { ($0.value, $0.isJSONText ? CellText(bytes) ?? .absent : .absent) }
     }
 
+    /// 10^0 … 10^7, loaded by index: the `powerOfTen` switch's jump mispredicted as the
+    /// number of fraction digits changed from value to value.
+    private static var powersOfTen: SIMD8<Double> { SIMD8(1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7) }
+
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
     private static let zeros: UInt64 = 0x3030_3030_3030_3030
@@ -58,7 +62,8 @@ extension NumberText {
         value = ((value & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064 &+ ((value >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
         let mantissa = UInt32(truncatingIfNeeded: value)
         let whole = Double(Int32(bitPattern: mantissa))
-        let magnitude = fraction > 0 ? whole / powerOfTen(fraction) : whole
+        // A division by 1 is exact: no branch on whether there is a fraction.
+        let magnitude = whole / Self.powersOfTen[fraction]
         let first = word & 0xFF, second = (word >> 8) & 0xFF
         let leadingZero = count > 1 && first == UInt64(UInt8(ascii: "0")) && second != UInt64(UInt8(ascii: "."))
         let last = (word >> (8 * UInt64(count - 1))) & 0xFF
