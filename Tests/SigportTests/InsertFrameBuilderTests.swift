@@ -117,6 +117,29 @@ struct InsertFrameBuilderTests {
         #expect(reused.encode() == fresh.encode() && reused.bytes == fresh.bytes && bodies > 3)
     }
 
+    /// The series live behind a reference (`FrameSeries`): a copy of a builder must still be a
+    /// value of its own, whichever of the two changes first, and through a removeAll.
+    @Test("a copied frame and its original change on their own", arguments: [11, 12] as [UInt64])
+    func copiesAreValues(seed: UInt64) {
+        let rows = Self.rows(seed: seed, count: 240)
+        func built(_ parts: ArraySlice<(Int64, [(String, Double)])>...) -> InsertFrameBuilder {
+            var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 1 << 30)
+            for part in parts { for (time, values) in part { _ = builder.add(time: time, values: values) } }
+            return builder
+        }
+        var original = built(rows[..<80])
+        var copy = original
+        for (time, values) in rows[80..<160] { _ = original.add(time: time, values: values) }
+        for (time, values) in rows[160...] { _ = copy.add(time: time, values: values) }
+        #expect(original.encode() == built(rows[..<160]).encode())
+        #expect(copy.encode() == built(rows[..<80], rows[160...]).encode())
+        let kept = copy
+        copy.removeAll(requestID: 1)
+        for (time, values) in rows[..<40] { _ = copy.add(time: time, values: values) }
+        #expect(kept.encode() == built(rows[..<80], rows[160...]).encode())
+        #expect(copy.encode() == built(rows[..<40]).encode())
+    }
+
     @Test("times out of order and revisited fill their own column: each time once in a body")
     func revisitedTimes() throws {
         var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: 1 << 20)

@@ -21,9 +21,9 @@ struct InsertFrameBuilder: Sendable {
     /// only grow (most inputs), a new time is known new by comparing it with the latest.
     private var column: [Int64: Int]?
     private var latest = Int64.min
-    /// Per series: its input ID, and its values' texts by time column.
+    /// Per series: its input ID, and (in `series`) its values' texts by time column.
     private var names: [String] = []
-    private var series: [[CellText]] = []
+    private var series = FrameSeries()
     /// Texts too long for a cell, which holds their index here.
     private var longTexts: [String] = []
     /// Series slot of each key, -1 when the key has no series in this frame.
@@ -31,20 +31,17 @@ struct InsertFrameBuilder: Sendable {
     /// Keys given to input IDs by the string-keyed `add`, and back.
     private var keyOfName: [String: Int] = [:]
     private var nameOfKey: [String] = []
-    /// Per slot, the number of the last `add` that touched it (a row naming a signal twice), and
-    /// the value that add gave it: a new time's column is then filled in one pass over the series
-    /// (value or `null`), not filled with `null`s and then overwritten. One array for both: each
-    /// write to an array checks its storage unique.
-    private var touched: [(add: Int, text: CellText)] = []
+    /// The number of the current `add`. Each series keeps the number of the last add that gave it
+    /// a value (a row naming a signal twice), and that value (`FrameSeries.pending`): a new
+    /// time's column is then filled in one pass over the series (value or `null`), not filled
+    /// with `null`s and then overwritten.
     private var adds = 0
     /// The row's values for new series, and (at a time already in the frame) the slots it
-    /// touches, whose values are in `touched`: its first `scratchCount` entries. Entries past
+    /// touches, whose values are pending in `series`: its first `scratchCount` entries. Entries past
     /// that are left from earlier rows and overwritten, because emptying the array per row
     /// (`removeAll`) cost 3% of a wide CSV plan.
     private var scratch: [(slot: Int, key: Int, text: CellText)] = []
     private var scratchCount = 0
-    /// Series arrays of an emptied frame, kept for the next one's series (see `removeAll`).
-    private var spare: [[CellText]] = []
     /// The body's size so far, in UTF-8 bytes.
     private(set) var bytes: Int
 
@@ -69,17 +66,17 @@ struct InsertFrameBuilder: Sendable {
         column = nil
         latest = .min
         names.removeAll(keepingCapacity: true)
-        // Moved out, not copied: a copy is not the array's only reference, and emptying it would
-        // allocate a new buffer (from mmap, page-faulting page by page as the next frame fills).
-        while var values = series.popLast() {
-            values.removeAll(keepingCapacity: true)
-            spare.append(values)
-        }
+        uniqueSeries()
+        series.removeAll()
         longTexts.removeAll(keepingCapacity: true)
         for key in slotOfKey.indices { slotOfKey[key] = -1 }
         keyOfName.removeAll(keepingCapacity: true)
         nameOfKey.removeAll(keepingCapacity: true)
-        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// The series to themselves, before they change: a copy of the builder shares them.
+    private mutating func uniqueSeries() {
+        if !isKnownUniquelyReferenced(&series) { series = series.copy() }
     }
 
     /// The size of a body with no times and no series.
@@ -117,6 +114,7 @@ struct InsertFrameBuilder: Sendable {
     mutating func add(time: Int64, values: [MappedValue], name: (Int) -> String) -> Bool {
         adds += 1
         scratchCount = 0
+        uniqueSeries()
         let existing: Int?
         if times.isEmpty || time > latest {
             existing = nil
@@ -135,10 +133,10 @@ struct InsertFrameBuilder: Sendable {
             let text = value.text.isAbsent ? cell(JSONText.number(value.value)) : value.text
             let length = self.length(text)
             let slot = key < slotOfKey.count ? slotOfKey[key] : -1
-            if slot >= 0, touched[slot].add == adds {
+            if slot >= 0, series.mark(slot) == adds {
                 // The same signal again in this row: replace its value.
-                delta += length - self.length(touched[slot].text)
-                touched[slot].text = text
+                delta += length - self.length(series.pending(slot))
+                series.setPending(slot, add: adds, value: text)
                 continue
             }
             if slot < 0, let i = scratch[..<scratchCount].firstIndex(where: { $0.slot < 0 && $0.key == key }) {
@@ -147,14 +145,14 @@ struct InsertFrameBuilder: Sendable {
                 continue
             }
             if slot >= 0 {
-                touched[slot] = (adds, text)
+                series.setPending(slot, add: adds, value: text)
                 present += 1
                 guard let at = existing else {
-                    // A new time's column is filled from `touched`: no scratch entry.
+                    // A new time's column is filled from the pending values: no scratch entry.
                     delta += 1 + length
                     continue
                 }
-                delta += length - self.length(series[slot][at])
+                delta += length - self.length(series[slot, at])
             } else {
                 // `"id":[null,…,value]`, after a comma if other series exist.
                 let slots = existing == nil ? times.count + 1 : times.count
@@ -180,27 +178,18 @@ struct InsertFrameBuilder: Sendable {
             times.append(time)
             column?[time] = at
             latest = max(latest, time)
-            // Through the outer array's buffer: its storage is checked unique once, not per series.
-            let adds = adds
-            touched.withUnsafeBufferPointer { touched in
-                series.withUnsafeMutableBufferPointer { series in
-                    for s in series.indices { series[s].append(touched[s].add == adds ? touched[s].text : .null) }
-                }
-            }
+            series.appendColumn(add: adds)
         }
         for entry in scratch[..<scratchCount] {
             if entry.slot >= 0 {
-                series[entry.slot][at] = touched[entry.slot].text
+                series[entry.slot, at] = series.pending(entry.slot)
             } else {
                 if entry.key >= slotOfKey.count { slotOfKey += Array(repeating: -1, count: entry.key - slotOfKey.count + 1) }
                 slotOfKey[entry.key] = names.count
                 let id = name(entry.key)
                 names.append(id)
-                touched.append((adds, entry.text))
-                var slots = spare.popLast() ?? []
-                slots.append(contentsOf: repeatElement(CellText.null, count: times.count))
-                slots[at] = entry.text
-                series.append(slots)
+                let slot = series.addSeries(add: adds, value: entry.text)
+                series[slot, at] = entry.text
             }
         }
         return true
@@ -251,7 +240,7 @@ struct InsertFrameBuilder: Sendable {
     func subframe(times columns: Range<Int>) -> InsertFrameBuilder {
         var part = InsertFrameBuilder(integration: integration, requestID: requestID, limit: limit)
         for at in columns {
-            let values = names.indices.compactMap { s in text(series[s][at]).flatMap { Double($0) }.map { (inputID: names[s], value: $0) } }
+            let values = names.indices.compactMap { s in text(series[s, at]).flatMap { Double($0) }.map { (inputID: names[s], value: $0) } }
             let added = part.add(time: times[at], values: values)
             precondition(added, "a part of a frame is larger than the frame")
         }
@@ -287,8 +276,9 @@ struct InsertFrameBuilder: Sendable {
             out.writeString(JSONText.string(id))
             out.writeString(":[")
             // A series' cells are most of the body: an inline text is one 16-byte store.
-            Self.writeList(series[s].count, widest: 16, into: &out) { i, room in
-                let cell = series[s][i]
+            let cells = series.cells(of: s)
+            Self.writeList(cells.count, widest: 16, into: &out) { i, room in
+                let cell = cells[i]
                 if let index = cell.elsewhereIndex {
                     var text = longTexts[index]
                     return text.withUTF8 { utf8 in
