@@ -81,9 +81,20 @@ struct InsertFrameBuilderTests {
 
     @Test("ox event batches: entries written in place are valid JSON with exact integers, and a batch never passes its limit")
     func oxEvents() throws {
-        var integers: [UInt8] = []
-        for n in [Int64.min, -1, 0, 7, Int64.max] { JSONText.appendInteger(n, to: &integers); integers.append(32) }
-        #expect(String(decoding: integers, as: UTF8.self) == "-9223372036854775808 -1 0 7 9223372036854775807 ")
+        // Integers two digits a step: every length, both sides of each power of ten, the extremes.
+        var g = Generator(state: 5)
+        var integers: [Int64] = [Int64.min, Int64.min + 1, -1, 0, 7, Int64.max]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            integers += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        integers += (0..<2000).map { _ in Int64(bitPattern: g.next()) >> (g.next() % 64) }
+        for n in integers {
+            var written = [UInt8](repeating: 0, count: 20)
+            let count = written.withUnsafeMutableBufferPointer { JSONText.writeInteger(n, to: $0.baseAddress!) }
+            #expect(String(decoding: written[..<count], as: UTF8.self) == String(n))
+        }
         var batch = OxEventBatchBuilder(limit: 400)
         var added = 0
         while batch.addEvent(org: 1_000_000_000_000_001, sensor: 42, beacon: added % 2 == 0 ? nil : -3, type: "t\"q\n",

@@ -128,25 +128,44 @@ enum JSONText {
         }
     }
 
-    /// The decimal digits of `value`, appended as bytes (no allocation).
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
+    /// Writes `value`'s decimal digits (and sign) at `out`, at most 20 bytes; returns how many.
+    /// Two digits a step, from a table: an ox event writes five integers, most of 13 to 16
+    /// digits, and one digit a step was the JSONL plan's busiest function (7% of its samples).
+    static func writeInteger(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var sign = 0
+        if value < 0 {
+            out[0] = UInt8(ascii: "-")
+            sign = 1
+        }
         var magnitude = value.magnitude
-        // Room for UInt64's 20 digits, on the stack.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var i = buffer.count
-            repeat {
+        // Written backwards into 24 bytes on the stack, then moved into place.
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { raw in
+            let digits = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let pairs = digitPairs.utf8Start
+            var i = 24
+            while magnitude >= 100 {
+                let pair = 2 * Int(magnitude % 100)
+                magnitude /= 100
+                i -= 2
+                digits[i] = pairs[pair]
+                digits[i + 1] = pairs[pair + 1]
+            }
+            if magnitude >= 10 {
+                i -= 2
+                digits[i] = pairs[2 * Int(magnitude)]
+                digits[i + 1] = pairs[2 * Int(magnitude) + 1]
+            } else {
                 i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            // A typed buffer appends as one copy (a slice of raw bytes went element by element).
-            out.append(contentsOf: UnsafeMutableBufferPointer(rebasing: buffer[i...]))
+                digits[i] = UInt8(ascii: "0") + UInt8(magnitude)
+            }
+            (out + sign).update(from: digits + i, count: 24 - i)
+            return sign + 24 - i
         }
     }
 
-    /// A fixed piece of JSON (a key, punctuation), appended as one copy.
-    static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    /// "00" to "99", one after the other: a literal's bytes are a constant, no table to set up.
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
     }
 }

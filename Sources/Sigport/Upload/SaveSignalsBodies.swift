@@ -76,23 +76,57 @@ struct OxEventBatchBuilder {
         return out
     }
 
+    /// The entry's numbers and keys are written into a scratch buffer on the stack and appended
+    /// in two copies (around the type's text): appended piece by piece, the twelve appends each
+    /// checked the body's storage and capacity.
     private static func appendEvent(org: Int64, sensor: Int64, beacon: Int64?, type: String, reading: Int64, timestampMilliseconds: Int64,
                                     to out: inout [UInt8]) {
-        JSONText.appendLiteral(#"{"parent_org":"#, to: &out)
-        JSONText.appendInteger(org, to: &out)
-        if let beacon {
-            JSONText.appendLiteral(#","event_beacon":"#, to: &out)
-            JSONText.appendInteger(beacon, to: &out)
+        // At most 161 bytes: four keys of 14 to 17 bytes, four integers of at most 20 and a sign.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
+            var writer = ScratchWriter(buffer.baseAddress!)
+            writer.literal(#"{"parent_org":"#)
+            writer.integer(org)
+            if let beacon {
+                writer.literal(#","event_beacon":"#)
+                writer.integer(beacon)
+            }
+            writer.literal(#","event_sensor":"#)
+            writer.integer(sensor)
+            writer.literal(#","event_reading":"#)
+            writer.integer(reading)
+            writer.literal(#","event_type":"#)
+            out.append(contentsOf: writer.written)
         }
-        JSONText.appendLiteral(#","event_sensor":"#, to: &out)
-        JSONText.appendInteger(sensor, to: &out)
-        JSONText.appendLiteral(#","event_reading":"#, to: &out)
-        JSONText.appendInteger(reading, to: &out)
-        JSONText.appendLiteral(#","event_type":"#, to: &out)
         JSONText.appendString(type, to: &out)
-        JSONText.appendLiteral(#","event_timestamp":"#, to: &out)
-        JSONText.appendInteger(timestampMilliseconds, to: &out)
-        out.append(UInt8(ascii: "}"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
+            var writer = ScratchWriter(buffer.baseAddress!)
+            writer.literal(#","event_timestamp":"#)
+            writer.integer(timestampMilliseconds)
+            writer.literal("}")
+            out.append(contentsOf: writer.written)
+        }
+    }
+
+    /// Writes keys and integers one after the other into a scratch buffer the caller sized.
+    private struct ScratchWriter {
+        let start: UnsafeMutablePointer<UInt8>
+        var end: UnsafeMutablePointer<UInt8>
+
+        init(_ start: UnsafeMutablePointer<UInt8>) {
+            self.start = start
+            end = start
+        }
+
+        var written: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: end - start) }
+
+        mutating func literal(_ text: StaticString) {
+            end.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+            end += text.utf8CodeUnitCount
+        }
+
+        mutating func integer(_ value: Int64) {
+            end += JSONText.writeInteger(value, to: end)
+        }
     }
 
     /// Writes an event's entry straight into the body (the hot path of ox imports: no text per
