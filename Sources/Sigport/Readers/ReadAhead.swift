@@ -51,7 +51,7 @@ final class ReadAhead {
         return stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    init(_ reader: any RowReader, batchSize: Int = 256, batchBytes: Int = 1 << 20, depth: Int = 8) {
+    init(_ reader: any RowReader, batchSize: Int = 1024, batchBytes: Int = 1 << 20, depth: Int = 8) {
         self.depth = depth
         let shared = self.shared
         let owned = Owned(reader: reader)
