@@ -201,7 +201,7 @@ enum NumberText {
     /// 10^n for 1 ≤ n ≤ 15, exact in a Double. A switch, not a table: a static array costs a
     /// lazy-initialisation check per call.
     @inline(__always)
-    static func powerOfTen(_ n: Int) -> Double {
+    private static func powerOfTen(_ n: Int) -> Double {
         switch n {
         case 1: 1e1
         case 2: 1e2

@@ -17,6 +17,8 @@ import Foundation
 /// Copies of a reader share one position (the parser is a reference).
 public struct CSVReader: RowReader {
     public static let defaultMaxRowBytes = 64 << 20
+    /// Small enough that the bytes `read` copies are still in the cache when libcsv reads them:
+    /// against 256 KiB, system time per 100 MB went 0.14 → 0.08 s.
     public static let defaultChunkSize = 64 << 10
 
     public let file: String

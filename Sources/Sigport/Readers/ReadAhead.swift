@@ -51,6 +51,9 @@ final class ReadAhead {
         return stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Batches of 1,024 rows: with 256, the mapper found the queue empty about one batch in four,
+    /// each time a sleep and a wake-up (the plans ran 7–9% slower; the bigger batches cost
+    /// 2.5–6 MB of peak memory).
     init(_ reader: any RowReader, batchSize: Int = 1024, batchBytes: Int = 1 << 20, depth: Int = 8) {
         self.depth = depth
         let shared = self.shared

@@ -233,5 +233,4 @@ extension FlatBuffer where Element == Int {
         base[count] = element
         count += 1
     }
-
 }

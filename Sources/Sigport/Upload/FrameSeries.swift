@@ -1,9 +1,10 @@
 /// An `InsertFrameBuilder`'s series: per series, its cells by time column (every series has one
 /// per column of the frame) and the value the row being added gives it.
 ///
-/// Memory the builder manages itself, behind one reference it copies on write (once per row, in
-/// `InsertFrameBuilder.add`): as an array of arrays, every cell appended checked its series'
-/// storage unique and its capacity, ten times a row in a wide CSV (4% of a plan's samples).
+/// Memory the builder manages itself, behind one reference it copies on write (checked once per
+/// row, in `InsertFrameBuilder.add`): as an array of arrays, every cell appended checked its
+/// series' storage unique and its capacity, ten times a row in a wide CSV; without that, the
+/// wide plan went 0.94 → 0.85 s.
 /// A series' cells are contiguous, as the body writes them. Emptied, the series keep their
 /// memory for the next frame: `plan` fills one body after another.
 final class FrameSeries: @unchecked Sendable {
