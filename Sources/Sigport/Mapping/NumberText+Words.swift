@@ -69,9 +69,8 @@ extension NumberText {
         let magnitude = whole / Self.powersOfTen[fraction]
         let first = word & 0xFF, second = (word >> 8) & 0xFF
         let leadingZero = count > 1 && first == UInt64(UInt8(ascii: "0")) && second != UInt64(UInt8(ascii: "."))
-        let last = (word >> (8 * UInt64(count - 1))) & 0xFF
-        let isJSONText = !leadingZero && !(negative && mantissa == 0)
-            && (fraction == 0 || (fraction <= 6 && last != UInt64(UInt8(ascii: "0")) && magnitude >= 1e-4))
-        return (negative ? -magnitude : magnitude, isJSONText)
+        let last = UInt8(truncatingIfNeeded: word >> (8 * UInt64(count - 1)))
+        return (negative ? -magnitude : magnitude,
+                isJSONText(leadingZero: leadingZero, negativeZero: negative && mantissa == 0, fraction: fraction, last: last, magnitude: magnitude))
     }
 }

@@ -193,9 +193,15 @@ enum NumberText {
         let whole = Double(Int64(truncatingIfNeeded: mantissa))
         let magnitude = fraction > 0 ? whole / powerOfTen(fraction) : whole
         let leadingZero = first + 1 < count && bytes[first] == UInt8(ascii: "0") && bytes[first + 1] != UInt8(ascii: ".")
-        let isJSONText = !leadingZero && !(negative && mantissa == 0)
-            && (fraction == 0 || (fraction <= 6 && bytes[count - 1] != UInt8(ascii: "0") && magnitude >= 1e-4))
-        return (negative ? -magnitude : magnitude, isJSONText)
+        return (negative ? -magnitude : magnitude,
+                isJSONText(leadingZero: leadingZero, negativeZero: negative && mantissa == 0, fraction: fraction, last: bytes[count - 1], magnitude: magnitude))
+    }
+
+    /// The `isJSONText` verdict of a plain decimal (see `plainDecimal`), from what its reader
+    /// found: one rule for the byte loop and the word reader.
+    @inline(__always)
+    static func isJSONText(leadingZero: Bool, negativeZero: Bool, fraction: Int, last: UInt8, magnitude: Double) -> Bool {
+        !leadingZero && !negativeZero && (fraction == 0 || (fraction <= 6 && last != UInt8(ascii: "0") && magnitude >= 1e-4))
     }
 
     /// 10^n for 1 ≤ n ≤ 15, exact in a Double. A switch, not a table: a static array costs a
