@@ -26,11 +26,47 @@ struct InsertFrameBuilderTests {
         }
     }
 
+    /// Rows as a wide CSV gives them — every series at each new time, in the order of the
+    /// frame's series or not — broken now and then the ways the builder's column path must
+    /// refuse (a signal twice, one left out, a new one, an earlier time), with texts too long for
+    /// a cell among the values.
+    static func wideRows(seed: UInt64, count: Int) -> [(Int64, [(String, Double)])] {
+        var g = Generator(state: seed)
+        var ids = ["a", "b", "c", "d"]
+        let numbers: [Double] = [1, -1.5, 21.25, 0.1 + 0.2, 123456789.125, -2.5e-300, 670.487]
+        var time: Int64 = 1_709_251_200_000_000
+        return (0..<count).map { _ in
+            var row = ids.shuffled(using: &g).map { ($0, numbers.randomElement(using: &g)! * Double(Int.random(in: 1...3, using: &g))) }
+            switch Int.random(in: 0..<20, using: &g) {
+            case 0: row[row.count - 1].0 = row[0].0
+            case 1: row.removeLast()
+            case 2 where ids.count < 8:
+                ids.append("new-\(ids.count)")
+                row.append((ids.last!, 7))
+            case 3: return (time - 1_000_000, row)
+            default: break
+            }
+            time += Int64.random(in: 1...5_000_000, using: &g)
+            return (time, row)
+        }
+    }
+
     @Test("the size known while building is the size encoded, and the body is valid JSON with the values", arguments: [1, 2, 3, 4, 5] as [UInt64])
     func exactSize(seed: UInt64) throws {
+        try Self.checkExact(Self.rows(seed: seed, count: 300))
+    }
+
+    @Test("wide rows, written a column at a time, and the rows that break that pattern: exact sizes and values", arguments: [21, 22, 23] as [UInt64])
+    func exactSizeWide(seed: UInt64) throws {
+        try Self.checkExact(Self.wideRows(seed: seed, count: 400))
+    }
+
+    /// Adds `rows` to one frame, checking its size after each against its encoding, and its body
+    /// at the end against the values the rows gave (a later value at the same time wins).
+    static func checkExact(_ rows: [(Int64, [(String, Double)])]) throws {
         var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 12, limit: 1 << 30)
         var expected: [String: [Int64: Double]] = [:]
-        for (time, values) in Self.rows(seed: seed, count: 300) {
+        for (time, values) in rows {
             let added = builder.add(time: time, values: values)
             #expect(added)
             for (id, value) in values { expected[id, default: [:]][time] = value }
@@ -46,10 +82,11 @@ struct InsertFrameBuilderTests {
         let times = frame.times
         let series = frame.series
         #expect(Set(times).count == times.count, "times are unique")
+        #expect(Set(series.keys) == Set(expected.keys))
+        let parser = TimestampParser(TimestampSpec(field: "t", format: .iso8601, timeZone: nil, ambiguous: .reject, nonexistent: .reject))
         for (id, byTime) in expected {
             let column = try #require(series[id])
             #expect(column.count == times.count)
-        let parser = TimestampParser(TimestampSpec(field: "t", format: .iso8601, timeZone: nil, ambiguous: .reject, nonexistent: .reject))
             for (i, text) in times.enumerated() {
                 let micros = try parser.microseconds(.text(text)).get()
                 #expect(column[i] == byTime[micros], "\(id) at \(text)")
@@ -166,13 +203,14 @@ struct InsertFrameBuilderTests {
         #expect(cells["s2"] == ["2024-03-01T00:00:15Z": 2, "2024-03-01T00:00:25Z": 5, "2024-03-01T00:00:20Z": 8])
     }
 
-    @Test("requests are packed to the limit and never over it")
-    func packing() {
+    @Test("requests are packed to the limit and never over it", arguments: [false, true])
+    func packing(wide: Bool) {
         let limit = 64 * 1024
         var frames: [Int] = []
         var builder = InsertFrameBuilder(integration: "c8ktonqsahsmemfs7lv0", requestID: 1, limit: limit)
         var total = 0
-        for (i, (time, values)) in Self.rows(seed: 9, count: 20_000).enumerated() {
+        let rows = wide ? Self.wideRows(seed: 9, count: 20_000) : Self.rows(seed: 9, count: 20_000)
+        for (i, (time, values)) in rows.enumerated() {
             if !builder.add(time: time, values: values) {
                 frames.append(builder.bytes)
                 total += builder.bytes

@@ -111,7 +111,7 @@ public struct RowMapper {
 
     mutating func map(_ row: RowRef) -> MapOutcome {
         let marks = (signals: signals.count, sensors: sensors.count, beacons: beacons.count)
-        newKeys.removeAll(keepingCapacity: true)
+        if !newKeys.isEmpty { newKeys.removeAll(keepingCapacity: true) }
         let outcome = mapRow(row)
         if case .rejected = outcome {
             signalMemo.forget()

@@ -72,8 +72,19 @@ final class FrameSeries: @unchecked Sendable {
 
     /// Appends a time column: each series' value from add number `add`, or `null`.
     func appendColumn(add: Int) {
-        if columns == capacity { grow() }
+        reserveColumn()
         for s in 0..<count { cells[s][columns] = marks[s] == add ? pending[s] : .null }
+        commitColumn()
+    }
+
+    /// Room for one more column, whose cells (`self[s, columns]`) may then be written before
+    /// `commitColumn` makes it part of the series; until then they are scratch.
+    func reserveColumn() {
+        if columns == capacity { grow() }
+    }
+
+    /// The column written after `reserveColumn`, every series' cell in it set, joins the series.
+    func commitColumn() {
         columns += 1
     }
 

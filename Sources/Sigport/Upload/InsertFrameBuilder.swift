@@ -115,6 +115,11 @@ struct InsertFrameBuilder: Sendable {
         adds += 1
         scratchCount = 0
         uniqueSeries()
+        if time > latest, values.count == names.count, !values.isEmpty {
+            if let added = addColumn(time: time, values: values) { return added }
+            // The marks that attempt set are stale for the general path below.
+            adds += 1
+        }
         let existing: Int?
         if times.isEmpty || time > latest {
             existing = nil
@@ -192,6 +197,40 @@ struct InsertFrameBuilder: Sendable {
                 series[slot, at] = entry.text
             }
         }
+        return true
+    }
+
+    /// A row at a new, latest time that gives each series of the frame one value (every row of
+    /// a wide CSV after the first): its cells written straight into the new column, without
+    /// the pending values, scratch entries and `null` checks the general path needs for rows that
+    /// fill an earlier time, leave series out or name new ones. Nil, having changed nothing but
+    /// marks, when the row is not such a row.
+    private mutating func addColumn(time: Int64, values: [MappedValue]) -> Bool? {
+        let at = times.count
+        series.reserveColumn()
+        let longMark = longTexts.count
+        var delta = (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
+        for value in values {
+            let key = value.signal
+            let slot = key < slotOfKey.count ? slotOfKey[key] : -1
+            guard slot >= 0, series.mark(slot) != adds else {
+                longTexts.removeLast(longTexts.count - longMark)
+                return nil
+            }
+            let text = value.text.isAbsent ? cell(JSONText.number(value.value)) : value.text
+            series.setPending(slot, add: adds, value: text)
+            series[slot, at] = text
+            delta += 1 + length(text)
+        }
+        guard bytes + delta <= limit else {
+            longTexts.removeLast(longTexts.count - longMark)
+            return false
+        }
+        bytes += delta
+        times.append(time)
+        column?[time] = at
+        latest = time
+        series.commitColumn()
         return true
     }
 
