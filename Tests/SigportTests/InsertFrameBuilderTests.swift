@@ -17,7 +17,7 @@ struct InsertFrameBuilderTests {
     static func rows(seed: UInt64, count: Int) -> [(Int64, [(String, Double)])] {
         var g = Generator(state: seed)
         let ids = ["a", "site/gw-1/temp", "x:y.z#1", "long-" + String(repeating: "q", count: 100)]
-        let numbers: [Double] = [0, -0.0, 1, -1.5, 21.25, 1e-7, 123456789.125, 1e300, -2.5e-300, 0.1 + 0.2, 9007199254740993]
+        let numbers: [Double] = [0, -0.0, 1, -1.5, 21.25, 1e-7, 123456789.125, 1e300, -2.5e-300, 0.1 + 0.2, 9_007_199_254_740_992]
         var time: Int64 = 1_709_251_200_000_000
         return (0..<count).map { _ in
             if Int.random(in: 0..<4, using: &g) > 0 { time += Int64.random(in: 1...90_000_000, using: &g) }

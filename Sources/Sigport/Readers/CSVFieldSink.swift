@@ -1,3 +1,5 @@
+import CLibCSV
+
 // What libcsv's callbacks fill in for `CSVStream` (CSVReaderStream.swift), and the records a row
 // becomes.
 
@@ -52,6 +54,9 @@ struct CSVFieldSink: ~Copyable {
     var expectedFields = 8
     /// Per column, whether nothing reads it (`CSVReader.readOnly`): its value is `.missing`.
     var unread: [Bool] = []
+    /// The parser whose callbacks fill the sink: a field in its entry buffer has room to be read
+    /// a word at a time.
+    var parser: UnsafeMutablePointer<csv_parser>?
 
     init() {
         own = .allocate(capacity: 1)
@@ -152,7 +157,14 @@ func csvFieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context
         }
     }
     if count > 0, let bytes {
-        store.pointee.bytes.append(bytes, count: count)
+        // libcsv hands over its entry buffer, blocks of `CSVStream`'s 4096 bytes: a short field
+        // can be copied as two words. Checked, not assumed.
+        if count <= 16, let parser = sink.pointee.parser, UnsafeMutableRawPointer(parser.pointee.entry_buf) == bytes,
+           parser.pointee.entry_size >= 16 {
+            store.pointee.bytes.appendShort(bytes, count: count)
+        } else {
+            store.pointee.bytes.append(bytes, count: count)
+        }
     }
     store.pointee.ends.append(store.pointee.bytes.count)
 }

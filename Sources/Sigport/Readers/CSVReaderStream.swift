@@ -356,6 +356,7 @@ final class CSVStream {
         csv_set_blk_size(parser, 4096)
         sink = .allocate(capacity: 1)
         sink.initialize(to: CSVFieldSink())
+        sink.pointee.parser = parser
         let capacity = max(chunkSize, 16)
         state = .allocate(capacity: 1)
         state.initialize(to: CSVStreamState(source: source, file: file, maxRowBytes: max(maxRowBytes, 1),

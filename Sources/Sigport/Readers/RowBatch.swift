@@ -197,7 +197,7 @@ struct FlatBuffer<Element: BitwiseCopyable>: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func reserve(_ more: Int) {
+    fileprivate mutating func reserve(_ more: Int) {
         if count + more > capacity { grow(more) }
     }
 
@@ -223,6 +223,19 @@ extension FlatBuffer where Element == UInt8 {
     @inline(__always)
     mutating func append(_ bytes: UnsafeRawPointer, count: Int) {
         append(UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
+    /// Appends `count` (at most 16) bytes from memory that has 16 readable bytes at `bytes`:
+    /// two word loads and stores (what is stored past `count` is overwritten by the next append),
+    /// where a `memmove` call per CSV field was 3% of a wide CSV plan.
+    @inline(__always)
+    mutating func appendShort(_ bytes: UnsafeRawPointer, count: Int) {
+        precondition(count <= 16, "a short append is at most 16 bytes")
+        reserve(16)
+        let to = UnsafeMutableRawPointer(base + self.count)
+        to.storeBytes(of: bytes.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        to.storeBytes(of: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        self.count += count
     }
 }
 
