@@ -5,11 +5,17 @@
 /// row, in `InsertFrameBuilder.add`): as an array of arrays, every cell appended checked its
 /// series' storage unique and its capacity, ten times a row in a wide CSV; without that, the
 /// wide plan went 0.94 → 0.85 s.
-/// A series' cells are contiguous, as the body writes them. Emptied, the series keep their
-/// memory for the next frame: `plan` fills one body after another.
+/// A series' cells are contiguous, as the body writes them, 8 bytes each (`FrameCell`): texts of
+/// 8–15 bytes go to the spill bytes, shared by the series. Emptied, the series keep their memory
+/// for the next frame: `plan` fills one body after another.
 final class FrameSeries: @unchecked Sendable {
     /// Per series slot (those in use first, then spares): its cells, room for `capacity` each.
-    private var cells: UnsafeMutablePointer<UnsafeMutablePointer<CellText>>
+    private var cells: UnsafeMutablePointer<UnsafeMutablePointer<FrameCell>>
+    /// Spilled texts, each stored as the 16 bytes of its `CellText` and read back as 16 (the
+    /// next text overwrites the bytes past one; room is kept for the last).
+    private(set) var spill: UnsafeMutablePointer<UInt8>
+    private var spillCount = 0
+    private var spillCapacity = 4096
     /// Per series slot: the number of the `add` that last gave it a value, and that value.
     private var marks: UnsafeMutablePointer<Int>
     private var pending: UnsafeMutablePointer<CellText>
@@ -26,11 +32,13 @@ final class FrameSeries: @unchecked Sendable {
         cells = .allocate(capacity: slots)
         marks = .allocate(capacity: slots)
         pending = .allocate(capacity: slots)
+        spill = .allocate(capacity: spillCapacity)
     }
 
     deinit {
         for s in 0..<allocated { cells[s].deallocate() }
         cells.deallocate()
+        spill.deallocate()
         marks.deallocate()
         pending.deallocate()
     }
@@ -43,6 +51,10 @@ final class FrameSeries: @unchecked Sendable {
             copy.cells[slot].initialize(from: cells[s], count: columns)
         }
         copy.columns = columns
+        // 16 past the last: a spilled text is read as 16 bytes.
+        copy.reserveSpill(spillCount + 16)
+        copy.spill.initialize(from: spill, count: spillCount)
+        copy.spillCount = spillCount
         return copy
     }
 
@@ -50,15 +62,37 @@ final class FrameSeries: @unchecked Sendable {
     func removeAll() {
         count = 0
         columns = 0
+        spillCount = 0
     }
 
     subscript(series: Int, column: Int) -> CellText {
-        get { cells[series][column] }
-        set { cells[series][column] = newValue }
+        get { cells[series][column].cellText(spill: spill) }
+        set { cells[series][column] = cell(newValue) }
     }
 
-    /// Series `s`'s cells, column by column.
-    func cells(of s: Int) -> UnsafeBufferPointer<CellText> { UnsafeBufferPointer(start: cells[s], count: columns) }
+    /// Series `s`'s cells, column by column; a spilled text's bytes are in `spill`.
+    func cells(of s: Int) -> UnsafeBufferPointer<FrameCell> { UnsafeBufferPointer(start: cells[s], count: columns) }
+
+    /// `text` as a cell, spilling a text of 8–15 bytes.
+    @inline(__always)
+    private func cell(_ text: CellText) -> FrameCell {
+        FrameCell(text) { text in
+            reserveSpill(16)
+            let offset = spillCount
+            spillCount += text.store(to: spill + offset)
+            return offset
+        }
+    }
+
+    /// Room for `more` spill bytes past those in use.
+    private func reserveSpill(_ more: Int) {
+        guard spillCount + more > spillCapacity else { return }
+        spillCapacity = max(spillCapacity * 2, spillCount + more)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: spillCapacity)
+        grown.moveInitialize(from: spill, count: spillCount)
+        spill.deallocate()
+        spill = grown
+    }
 
     /// The number of the `add` that last gave series `s` a value.
     func mark(_ s: Int) -> Int { marks[s] }
@@ -73,7 +107,7 @@ final class FrameSeries: @unchecked Sendable {
     /// Appends a time column: each series' value from add number `add`, or `null`.
     func appendColumn(add: Int) {
         reserveColumn()
-        for s in 0..<count { cells[s][columns] = marks[s] == add ? pending[s] : .null }
+        for s in 0..<count { cells[s][columns] = marks[s] == add ? cell(pending[s]) : .null }
         commitColumn()
     }
 
@@ -105,7 +139,7 @@ final class FrameSeries: @unchecked Sendable {
     private func grow() {
         capacity *= 2
         for s in 0..<allocated {
-            let grown = UnsafeMutablePointer<CellText>.allocate(capacity: capacity)
+            let grown = UnsafeMutablePointer<FrameCell>.allocate(capacity: capacity)
             if s < count { grown.initialize(from: cells[s], count: columns) }
             cells[s].deallocate()
             cells[s] = grown

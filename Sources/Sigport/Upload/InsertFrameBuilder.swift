@@ -298,7 +298,7 @@ struct InsertFrameBuilder: Sendable {
     /// body's bytes, reuses one buffer, where a new 9 MiB buffer page-faults on every page.
     func encode(into out: inout ByteBuffer) {
         out.clear()
-        // 16 bytes past the body: room for the last cell's whole 16-byte store (`CellText.store`).
+        // 16 bytes past the body: room for the last cell's whole store (a spilled text's 16 bytes).
         out.reserveCapacity(bytes + 16)
         out.writeString(Self.prefix(integration: integration, id: requestID))
         var clock = DateTimeWriter()
@@ -314,10 +314,20 @@ struct InsertFrameBuilder: Sendable {
             if s > 0 { out.writeInteger(UInt8(ascii: ",")) }
             out.writeString(JSONText.string(id))
             out.writeString(":[")
-            // A series' cells are most of the body: an inline text is one 16-byte store.
+            // A series' cells are most of the body: an inline text is one 8-byte store.
             let cells = series.cells(of: s)
+            let spill = series.spill
             Self.writeList(cells.count, widest: 16, into: &out) { i, room in
                 let cell = cells[i]
+                if let count = cell.inlineCount {
+                    room.baseAddress!.storeBytes(of: cell.word, as: UInt64.self)
+                    return count
+                }
+                if let (offset, count) = cell.spilled {
+                    // Stored as 16 bytes: copied as 16, the room has them.
+                    room.baseAddress!.copyMemory(from: spill + offset, byteCount: 16)
+                    return count
+                }
                 if let index = cell.elsewhereIndex {
                     var text = longTexts[index]
                     return text.withUTF8 { utf8 in
@@ -326,11 +336,9 @@ struct InsertFrameBuilder: Sendable {
                         return utf8.count
                     }
                 }
-                if cell.isNull {
-                    room.baseAddress!.storeBytes(of: Self.null.littleEndian, as: UInt32.self)
-                    return 4
-                }
-                return cell.store(to: room.baseAddress!)
+                precondition(cell.isNull, "a frame cell is a text or null")
+                room.baseAddress!.storeBytes(of: Self.null.littleEndian, as: UInt32.self)
+                return 4
             }
             out.writeInteger(UInt8(ascii: "]"))
         }
