@@ -6,7 +6,7 @@
 /// tag: `null`; `spilled` (a text of 8–15 bytes, kept in the series' spill bytes at the offset
 /// in bits 0–39, its count in bits 40–47); `elsewhere` (a `CellText.elsewhere`, its index in
 /// bits 0–47).
-struct FrameCell: Sendable, Equatable {
+struct FrameCell: Sendable {
     private(set) var word: UInt64
 
     private static let nullTag: UInt64 = 0xFE
@@ -47,7 +47,8 @@ struct FrameCell: Sendable, Equatable {
     /// The `CellText` this cell was made from; `spill` is the series' spill bytes.
     func cellText(spill: UnsafePointer<UInt8>) -> CellText {
         if let count = inlineCount {
-            var word = word & ((1 << 56) - 1)
+            // Little-endian, as `CellText` builds its words: the text's first byte lowest.
+            var word = (word & ((1 << 56) - 1)).littleEndian
             return withUnsafeBytes(of: &word) { CellText(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<count]))! }
         }
         if isNull { return .null }

@@ -201,10 +201,11 @@ struct InsertFrameBuilder: Sendable {
     }
 
     /// A row at a new, latest time that gives each series of the frame one value (every row of
-    /// a wide CSV after the first): its cells written straight into the new column, without
-    /// the pending values, scratch entries and `null` checks the general path needs for rows that
-    /// fill an earlier time, leave series out or name new ones. Nil, having changed nothing but
-    /// marks, when the row is not such a row.
+    /// a wide CSV after the first): its cells written straight into the new column, without the
+    /// scratch entries and the pass over every series (value or `null`) that the general path
+    /// needs for rows that fill an earlier time, leave series out or name new ones. Each series
+    /// is still marked with the row's value, as the general path leaves it. Nil, having changed
+    /// nothing but marks, when the row is not such a row.
     private mutating func addColumn(time: Int64, values: [MappedValue]) -> Bool? {
         let at = times.count
         series.reserveColumn()
@@ -320,7 +321,7 @@ struct InsertFrameBuilder: Sendable {
             Self.writeList(cells.count, widest: 16, into: &out) { i, room in
                 let cell = cells[i]
                 if let count = cell.inlineCount {
-                    room.baseAddress!.storeBytes(of: cell.word, as: UInt64.self)
+                    room.baseAddress!.storeBytes(of: cell.word.littleEndian, as: UInt64.self)
                     return count
                 }
                 if let (offset, count) = cell.spilled {
