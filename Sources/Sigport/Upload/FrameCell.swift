@@ -18,9 +18,9 @@ struct FrameCell: Sendable {
 
     private init(word: UInt64) { self.word = word }
 
-    /// `text` as a cell; a text of 8–15 bytes goes to `spill`, which gives its offset.
+    /// `text` as a cell; nil for a text of 8–15 bytes (or none), which is spilled instead.
     @inline(__always)
-    init(_ text: CellText, spill: (CellText) -> Int) {
+    init?(_ text: CellText) {
         let count = text.count
         if count > 0, count <= 7 {
             word = text.firstWord | UInt64(count) << 56
@@ -29,8 +29,13 @@ struct FrameCell: Sendable {
         } else if let index = text.elsewhereIndex {
             word = Self.elsewhereTag << 56 | UInt64(index)
         } else {
-            word = Self.spilledTag << 56 | UInt64(count) << 40 | UInt64(spill(text))
+            return nil
         }
+    }
+
+    /// A spilled text: `count` bytes at `offset` of the series' spill bytes.
+    init(spilledAt offset: Int, count: Int) {
+        word = Self.spilledTag << 56 | UInt64(count) << 40 | UInt64(offset)
     }
 
     private var tag: UInt64 { word >> 56 }

@@ -65,6 +65,7 @@ final class FrameSeries: @unchecked Sendable {
         spillCount = 0
     }
 
+    @inline(__always)
     subscript(series: Int, column: Int) -> CellText {
         get { cells[series][column].cellText(spill: spill) }
         set { cells[series][column] = cell(newValue) }
@@ -76,12 +77,16 @@ final class FrameSeries: @unchecked Sendable {
     /// `text` as a cell, spilling a text of 8–15 bytes.
     @inline(__always)
     private func cell(_ text: CellText) -> FrameCell {
-        FrameCell(text) { text in
-            reserveSpill(16)
-            let offset = spillCount
-            spillCount += text.store(to: spill + offset)
-            return offset
-        }
+        FrameCell(text) ?? spilled(text)
+    }
+
+    /// Out of line: most cells are inline, and the hot loops stay small.
+    @inline(never)
+    private func spilled(_ text: CellText) -> FrameCell {
+        reserveSpill(16)
+        let offset = spillCount
+        spillCount += text.store(to: spill + offset)
+        return FrameCell(spilledAt: offset, count: text.count)
     }
 
     /// Room for `more` spill bytes past those in use.
