@@ -2,7 +2,7 @@
 /// 9 MiB body's frame holds about a million cells, and it is the largest thing an import holds
 /// besides the bodies in flight; a wide CSV's readings (`313.527`) are 7 bytes or fewer.
 ///
-/// The top byte is the text's count (0…7, the text in the bytes below it, zero past it) or a
+/// The top byte is the text's count (1…7, the text in the bytes below it, zero past it) or a
 /// tag: `null`; `spilled` (a text of 8–15 bytes, kept in the series' spill bytes at the offset
 /// in bits 0–39, its count in bits 40–47); `elsewhere` (a `CellText.elsewhere`, its index in
 /// bits 0–47).

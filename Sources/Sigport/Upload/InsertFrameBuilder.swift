@@ -168,7 +168,7 @@ struct InsertFrameBuilder: Sendable {
             scratchCount += 1
         }
         if existing == nil {
-            delta += (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
+            delta += newTimeSize(time)
             // Every series present gets a slot: its value or null (`,null` or `null,`).
             delta += (names.count - present) * 5
         }
@@ -179,10 +179,7 @@ struct InsertFrameBuilder: Sendable {
         bytes += delta
         let at: Int
         if let existing { at = existing } else {
-            at = times.count
-            times.append(time)
-            column?[time] = at
-            latest = max(latest, time)
+            at = appendTime(time)
             series.appendColumn(add: adds)
         }
         for entry in scratch[..<scratchCount] {
@@ -210,7 +207,7 @@ struct InsertFrameBuilder: Sendable {
         let at = times.count
         series.reserveColumn()
         let longMark = longTexts.count
-        var delta = (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
+        var delta = newTimeSize(time)
         for value in values {
             let key = value.signal
             let slot = key < slotOfKey.count ? slotOfKey[key] : -1
@@ -228,11 +225,23 @@ struct InsertFrameBuilder: Sendable {
             return false
         }
         bytes += delta
-        times.append(time)
-        column?[time] = at
-        latest = time
+        _ = appendTime(time)
         series.commitColumn()
         return true
+    }
+
+    /// The bytes a time not yet in the frame adds: its quoted text, after a comma unless first.
+    private func newTimeSize(_ time: Int64) -> Int {
+        (times.isEmpty ? 0 : 1) + JSONText.timeLength(microseconds: time) + 2
+    }
+
+    /// Appends a time not yet in the frame; its column.
+    private mutating func appendTime(_ time: Int64) -> Int {
+        let at = times.count
+        times.append(time)
+        column?[time] = at
+        latest = max(latest, time)
+        return at
     }
 
     /// A number's text as a cell: inline, or kept in `longTexts`.
