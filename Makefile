@@ -32,12 +32,10 @@ test: setup conformance-env
 # (BENCH_SIZE=100M by default; the large-load rows, request fill, 1 GB memory and resume, use
 # BENCH_LARGE_SIZE=1G; BENCH_RUNS=3), and the baselines
 # measured in the same run — Miller (installed here when missing) and pyclarify with pandas (the
-# test venv). The table is printed and written to bench/results.md with the machine it ran on.
-bench: setup conformance-env
-	@command -v mlr >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get update -qq; DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq miller; }
-	$(SWIFT) build -c release --product sigport
-	$(SWIFT) build -c release --product SigportBench
-	BENCH_PYTHON=$(abspath $(PYTHON)) .build/release/SigportBench
+# test venv, installed beside the release build). The table is printed and written to
+# bench/results.md with the machine it ran on.
+bench: setup
+	@SWIFT=$(SWIFT) MAKE=$(MAKE) bash scripts/bench.sh
 
 # The long part of the reliability suite: 20 seeded SIGKILLs of an import and of an export, migrate
 # and export under 5% and 30% faults, the mutation fuzzers and then the coverage-guided (libFuzzer)

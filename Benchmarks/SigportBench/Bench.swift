@@ -10,7 +10,8 @@ import Foundation
 /// - `BENCH_RUNS`: runs of each repeated scenario (default 3; medians).
 /// - `BENCH_DIR`: work directory (default /tmp/sigport-bench); generated inputs are kept there
 ///   and reused by later runs.
-/// - `SIGPORT_BIN`, `BENCH_PYTHON`: the sigport binary and the Python with pyclarify and pandas.
+/// - `SIGPORT_BIN`, `BENCH_PYTHON`: the sigport binary (default: the one beside this binary) and
+///   the Python with pyclarify and pandas.
 struct Bench {
     let root: String
     let binary: String
@@ -27,7 +28,10 @@ struct Bench {
 
     init(environment variables: [String: String] = ProcessInfo.processInfo.environment) throws {
         root = FileManager.default.currentDirectoryPath
-        binary = variables["SIGPORT_BIN"] ?? root + "/.build/release/sigport"
+        // By default the sigport beside this binary: both are products of one release build,
+        // wherever the build engine puts them.
+        let beside = Bundle.main.executablePath.map { ($0 as NSString).deletingLastPathComponent } ?? root + "/.build/release"
+        binary = variables["SIGPORT_BIN"] ?? beside + "/sigport"
         work = variables["BENCH_DIR"] ?? "/tmp/sigport-bench"
         sizeText = variables["BENCH_SIZE"] ?? "100M"
         guard let size = Self.parseSize(sizeText) else { throw BenchError("BENCH_SIZE=\(sizeText): use a byte count with K, M or G, e.g. 100M or 1G") }
@@ -39,7 +43,7 @@ struct Bench {
         python = variables["BENCH_PYTHON"] ?? root + "/.venv/bin/python"
         miller = ChildProcess.which("mlr")
         environment = ["XDG_STATE_HOME": work + "/state"]
-        guard access(binary, X_OK) == 0 else { throw BenchError("no sigport binary at \(binary): swift build -c release --product sigport") }
+        guard access(binary, X_OK) == 0 else { throw BenchError("no sigport binary at \(binary): `make bench` builds both, or set SIGPORT_BIN") }
         for folder in ["logs", "state"] {
             try FileManager.default.createDirectory(atPath: work + "/" + folder, withIntermediateDirectories: true)
         }

@@ -11,16 +11,21 @@ struct BenchInputs {
     let density: GeneratedInput
     let endToEnd: GeneratedInput
 
+    /// The largest file of each format is generated; the smaller ones of a byte size are copied
+    /// from its first rows.
     init(_ bench: Bench) throws {
-        let large = InputLimit.bytes(bench.size), small = InputLimit.bytes(Self.smallBytes)
-        wide = try .make(WideCSV(), large, in: bench.work)
-        long = try .make(LongCSV(), large, in: bench.work)
-        jsonl = try .make(NestedJSONL(), large, in: bench.work)
-        wideSmall = try .make(WideCSV(), small, in: bench.work)
-        longSmall = try .make(LongCSV(), small, in: bench.work)
-        jsonlSmall = try .make(NestedJSONL(), small, in: bench.work)
-        wideLarge = try .make(WideCSV(), .bytes(bench.largeSize), in: bench.work)
-        density = try .make(WideCSV(), .rows(PayloadDensityScenario.rows), in: bench.work)
-        endToEnd = try .make(WideCSV(), .bytes(EndToEndScenario.inputBytes), in: bench.work)
+        let work = bench.work
+        let wideSizes = [bench.size, Self.smallBytes, bench.largeSize, EndToEndScenario.inputBytes]
+        let widest = try GeneratedInput.make(WideCSV(), .bytes(wideSizes.max() ?? bench.largeSize), in: work)
+        func wideFile(_ bytes: Int) throws -> GeneratedInput { try .make(WideCSV(), .bytes(bytes), in: work, prefixOf: widest) }
+        wide = try wideFile(bench.size)
+        long = try .make(LongCSV(), .bytes(bench.size), in: work)
+        jsonl = try .make(NestedJSONL(), .bytes(bench.size), in: work)
+        wideSmall = try wideFile(Self.smallBytes)
+        longSmall = try .make(LongCSV(), .bytes(Self.smallBytes), in: work, prefixOf: long)
+        jsonlSmall = try .make(NestedJSONL(), .bytes(Self.smallBytes), in: work, prefixOf: jsonl)
+        wideLarge = try wideFile(bench.largeSize)
+        density = try .make(WideCSV(), .rows(PayloadDensityScenario.rows), in: work)
+        endToEnd = try wideFile(EndToEndScenario.inputBytes)
     }
 }

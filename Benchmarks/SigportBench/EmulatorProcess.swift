@@ -20,15 +20,26 @@ final class EmulatorProcess {
     let credentialsPath: String
     private let pid: pid_t
     private var running = true
+    private let binary: String
+    private let directory: String
+    private let environment: [String: String]
 
     /// Starts an emulator with `flags` (`--requests-per-second 0`, `--db FILE`, …) and waits for
-    /// its banner, which names the port it picked.
-    init(binary: String, flags: [String], directory: String, environment: [String: String]) throws {
+    /// its banner, which names the port it picked. With `port`, it listens there and keeps the
+    /// credentials already in `directory` instead of writing fresh ones (see `restarted`).
+    init(binary: String, flags: [String], directory: String, environment: [String: String], port: Int? = nil) throws {
+        self.binary = binary
+        self.directory = directory
+        self.environment = environment
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         credentialsPath = directory + "/creds.json"
         let log = directory + "/emulator.log"
-        try? FileManager.default.removeItem(atPath: credentialsPath)
-        pid = try ChildProcess(executable: binary, arguments: ["emulator", "--port", "0", "--bootstrap", credentialsPath] + flags,
+        var arguments = ["emulator", "--port", port.map(String.init) ?? "0"]
+        if port == nil {
+            try? FileManager.default.removeItem(atPath: credentialsPath)
+            arguments += ["--bootstrap", credentialsPath]
+        }
+        pid = try ChildProcess(executable: binary, arguments: arguments + flags,
                                environment: environment, stdoutPath: log, stderrPath: log).start()
         let deadline = monotonicSeconds() + 60
         while true {
@@ -58,6 +69,15 @@ final class EmulatorProcess {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw BenchError("cannot read \(url): \(error)") }
         return try JSONDecoder().decode(Stats.self, from: data)
+    }
+
+    /// Stops this emulator and starts another with `flags` on the same port, whose clients keep
+    /// their credentials file: a restart with other settings, such as the pace, on the same state
+    /// (`flags` must name the `--db` file this one kept it in).
+    func restarted(flags: [String]) throws -> EmulatorProcess {
+        guard let port = URL(string: baseURL)?.port else { throw BenchError("no port in \(baseURL)") }
+        stop()
+        return try EmulatorProcess(binary: binary, flags: flags, directory: directory, environment: environment, port: port)
     }
 
     /// Stops it (SIGTERM, then SIGKILL after 10 s) and reaps it.
