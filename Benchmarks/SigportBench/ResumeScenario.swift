@@ -54,6 +54,11 @@ struct ResumeScenario {
                 let copy = directory + "/resume-\(index)"
                 try? FileManager.default.removeItem(atPath: copy)
                 try FileManager.default.copyItem(atPath: half, toPath: copy)
+                // The pace is per credential and outlives a process (sigport's pace file): a run
+                // started at once would wait out the slot of the request the run before sent under
+                // a second earlier. A resume after a kill starts with its slot free, so each run
+                // starts a pace interval after the one before.
+                Thread.sleep(forTimeInterval: 1.1)
                 let process = bench.sigport(bench.importArguments(input, into: emulator, runDirectory: copy) + ["--json", "--max-requests", "1"], log: "resume-\(index)")
                 let rpcBefore = try emulator.stats().byRoute["rpc", default: 0]
                 var arrivedAt: Double?
