@@ -36,7 +36,12 @@ trap 'kill "$prepare" 2>/dev/null || true' EXIT
 # file before any Swift module, so the 770 files of the two BoringSSL copies hold back the NIO
 # modules that do not need them, and the long chain of Swift modules then compiles after them on
 # about one core. The binaries are the same code, and as fast (measured in pairs).
+# A toolchain whose SwiftPM has no such engine builds with the native one.
 build=(build -c release --build-system swiftbuild)
+if ! "$SWIFT" "${build[@]}" --show-bin-path >/dev/null 2>&1; then
+  echo "bench: this toolchain has no Swift Build engine; building with SwiftPM's native one (a few minutes longer)"
+  build=(build -c release)
+fi
 "$SWIFT" "${build[@]}"
 bin=$("$SWIFT" "${build[@]}" --show-bin-path)
 
