@@ -31,11 +31,11 @@ prepare=$!
 trap 'kill "$prepare" 2>/dev/null || true' EXIT
 
 # Every product in one release build (sigport and SigportBench), by the Swift Build engine rather
-# than SwiftPM's native one: from a fresh clone it took 11.3 minutes here where the native build
-# took 13.7 (docs/performance.md, "What `make bench` costs"). The native engine runs every queued C
-# file before any Swift module, so the 770 files of the two BoringSSL copies hold back the NIO
-# modules that do not need them, and the long chain of Swift modules then compiles after them on
-# about one core. The binaries are the same code, and as fast (measured in pairs).
+# than SwiftPM's native one: from a fresh clone it took 10.8–11.3 minutes here where the native build
+# took 13.7 (docs/performance.md, "What `make bench` costs"). In the native engine's queue the C files
+# went before Swift modules that were ready, so the 770 files of the two BoringSSL copies held back
+# the NIO modules that do not need them, and the long chain of Swift modules then compiled after
+# them on about one core. The binaries are the same code, and as fast (measured in pairs).
 # A toolchain whose SwiftPM has no such engine builds with the native one.
 build=(build -c release --build-system swiftbuild)
 if ! "$SWIFT" "${build[@]}" --show-bin-path >/dev/null 2>&1; then
