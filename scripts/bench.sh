@@ -2,7 +2,7 @@
 # `make bench` after `make setup`: the release build, with the baselines' tools (the test venv with
 # pyclarify and pandas, and Miller) installed beside it, then the bench itself.
 #
-# Why beside: from a fresh clone the release build is about 13 of the bench's minutes, and what
+# Why beside: from a fresh clone the release build is about 11 of the bench's 13 minutes, and what
 # installs the baselines is mostly downloads and unpacking (about half a minute) that would
 # otherwise wait for it. Their output goes to a log, printed only when they fail, so that it does
 # not interleave with the compiler's.
@@ -27,8 +27,8 @@ prepare_baselines() {
 echo "bench: installing the baselines (pyclarify, pandas, Miller) beside the build; log: $prepare_log"
 prepare_baselines > "$prepare_log" 2>&1 &
 prepare=$!
-# A failed build must not leave the installer running.
-trap 'kill "$prepare" 2>/dev/null || true' EXIT
+# A failed build waits for the installer (half a minute) rather than leave it running on.
+trap 'wait "$prepare" 2>/dev/null || true' EXIT
 
 # Every product in one release build (sigport and SigportBench), by the Swift Build engine rather
 # than SwiftPM's native one: from a fresh clone it took 10.8–11.3 minutes here where the native build

@@ -7,8 +7,8 @@ import Foundation
 /// is loaded once (`--max-requests`); each measured run then resumes from its own copy of that
 /// checkpoint with `--max-requests 1`. The time is taken from spawn to the moment the emulator has
 /// counted the run's first JSON-RPC request (its stats polled every 20 ms), not to sigport's
-/// `sent` event: that comes with the answer, half a second later (the time the emulator takes to store a
-/// 9 MiB insert).
+/// `sent` event: that comes with the answer, half a second later (the time the emulator takes to
+/// store a 9 MiB insert).
 ///
 /// The resumed runs are measured at the documented 1 request/s, the emulator's default and
 /// sigport's: with the pace a user has (a run's token fetch takes the first slot, so its first
