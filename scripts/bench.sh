@@ -16,12 +16,7 @@ prepare_log=$logs/prepare-baselines.log
 
 prepare_baselines() {
   "$MAKE" --no-print-directory conformance-env
-  if ! command -v mlr >/dev/null; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq miller
-  fi
+  command -v mlr >/dev/null || bash scripts/setup.sh miller
 }
 
 echo "bench: installing the baselines (pyclarify, pandas, Miller) beside the build; log: $prepare_log"
@@ -38,12 +33,12 @@ trap 'wait "$prepare" 2>/dev/null || true' EXIT
 # them on about one core. The binaries are the same code, and as fast (measured in pairs).
 # A toolchain whose SwiftPM has no such engine builds with the native one.
 build=(build -c release --build-system swiftbuild)
-if ! "$SWIFT" "${build[@]}" --show-bin-path >/dev/null 2>&1; then
+if ! bin=$("$SWIFT" "${build[@]}" --show-bin-path 2>/dev/null); then
   echo "bench: this toolchain has no Swift Build engine; building with SwiftPM's native one (a few minutes longer)"
   build=(build -c release)
+  bin=$("$SWIFT" "${build[@]}" --show-bin-path)
 fi
 "$SWIFT" "${build[@]}"
-bin=$("$SWIFT" "${build[@]}" --show-bin-path)
 
 if ! wait "$prepare"; then
   cat "$prepare_log" >&2

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one set-up script behind `make demo`, `make test` and `make bench`: installs the system
-# packages sigport links against when they are missing, then nothing else. Idempotent.
+# packages sigport links against when they are missing, then nothing else. Idempotent. More
+# packages may be named as arguments (`make bench` adds `miller`, its baseline).
 set -euo pipefail
 
-packages=(libcsv-dev libsimdjson-dev libsqlite3-dev zlib1g-dev)
+packages=(libcsv-dev libsimdjson-dev libsqlite3-dev zlib1g-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

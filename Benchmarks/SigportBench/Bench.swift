@@ -13,6 +13,12 @@ import Foundation
 /// - `SIGPORT_BIN`, `BENCH_PYTHON`: the sigport binary (default: the one beside this binary) and
 ///   the Python with pyclarify and pandas.
 struct Bench {
+    /// An emulator's flags and sigport's for the runs the documented pace would only slow down
+    /// (loads that set up a scenario's state, the export row): no pace enforced, and one sigport
+    /// never waits for.
+    static let unpacedEmulator = ["--requests-per-second", "0"]
+    static let unpacedSigport = ["--requests-per-second", "1000"]
+
     let root: String
     let binary: String
     let work: String

@@ -13,11 +13,11 @@ struct ExportScenario {
     let input: GeneratedInput
 
     func run(_ bench: Bench, runs: Int) throws -> ResultRow {
-        try bench.withEmulator("export-emulator", flags: ["--requests-per-second", "0"]) { emulator in
+        try bench.withEmulator("export-emulator", flags: Bench.unpacedEmulator) { emulator in
             let directory = try bench.freshDirectory("export")
             let report = directory + "/import.json"
             say("  loading \(input.title) into the emulator …")
-            let load = try bench.sigport(bench.importArguments(input, into: emulator, runDirectory: directory + "/import-run") + ["--requests-per-second", "1000", "--report", report],
+            let load = try bench.sigport(bench.importArguments(input, into: emulator, runDirectory: directory + "/import-run") + Bench.unpacedSigport + ["--report", report],
                                          log: "export-load").run()
             guard load.exitStatus == 0 else { throw BenchError("loading the export's data exited with \(load.exitStatus) (see \(bench.logPath("export-load")))") }
             let loaded = try RunReport.read(report).total.values
@@ -25,8 +25,8 @@ struct ExportScenario {
             let output = directory + "/readings.csv"
             let before = try emulator.stats().requests
             say("  sigport export integration → long CSV × \(runs) …")
-            let process = bench.sigport(["export", "integration", "--credentials", emulator.credentialsPath, "--publish",
-                                         "--requests-per-second", "1000", "--from", Self.from, "--to", Self.to, "--out", output],
+            let process = bench.sigport(["export", "integration", "--credentials", emulator.credentialsPath, "--publish"]
+                                        + Bench.unpacedSigport + ["--from", Self.from, "--to", Self.to, "--out", output],
                                         log: "export")
             let measured = try RepeatedMeasurement.of(process, runs: runs) { try? FileManager.default.removeItem(atPath: output) }
             let requests = (try emulator.stats().requests - before) / runs

@@ -48,7 +48,7 @@ struct PayloadDensityScenario {
         let script = bench.root + "/Benchmarks/scripts/pyclarify_density.py"
         guard access(bench.python, X_OK) == 0 else { throw BenchError("no Python at \(bench.python): make conformance-env") }
         // pyclarify does not pace itself: the emulator's pacing is off for it.
-        return try bench.withEmulator("density-emulator", flags: ["--requests-per-second", "0"]) { emulator in
+        return try bench.withEmulator("density-emulator", flags: Bench.unpacedEmulator) { emulator in
             let output = bench.logPath("pyclarify-density.json")
             let process = ChildProcess(executable: bench.python, arguments: [script, input.path, emulator.credentialsPath],
                                        stdoutPath: output, stderrPath: bench.logPath("pyclarify-density"))

@@ -34,12 +34,12 @@ struct ResumeScenario {
         // The emulator keeps the loaded half on disk, not in its memory, and it is removed
         // afterwards: for half of 1 GB it is about 0.8 GB.
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
-        return try bench.withEmulator("resume-emulator", flags: ["--db", database, "--requests-per-second", "0"]) { unpaced in
+        return try bench.withEmulator("resume-emulator", flags: ["--db", database] + Bench.unpacedEmulator) { unpaced in
             let half = directory + "/half-done"
             // --max-requests counts saveSignals too: one more than half the inserts.
             let budget = inserts / 2 + 1
             say("  loading the first half of \(input.title) (\(budget) requests, unpaced) …")
-            let load = try bench.sigport(bench.importArguments(input, into: unpaced, runDirectory: half) + ["--max-requests", "\(budget)", "--requests-per-second", "1000"],
+            let load = try bench.sigport(bench.importArguments(input, into: unpaced, runDirectory: half) + ["--max-requests", "\(budget)"] + Bench.unpacedSigport,
                                          log: "resume-first-half").run()
             guard load.exitStatus == 5 else { throw BenchError("the first half's import exited with \(load.exitStatus), not 5 (see \(bench.logPath("resume-first-half")))") }
             let emulator = try unpaced.restarted(flags: ["--db", database])
