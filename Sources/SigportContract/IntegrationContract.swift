@@ -27,10 +27,7 @@ public enum IntegrationContract {
             + CharacterClassPattern.digits + "-_/",
         lengths: 1...128)
 
-    /// "The JSON encoded size of the request MUST not be more than 9MiB" (1.1beta1; 1.0 said 8 MiB).
-    public static let maxRequestBytes = 9 * 1024 * 1024
-    /// "The API is rate-limited to 1 request/sec."
-    public static let requestsPerSecond = 1
+    // Request size and rate limits differ per API version: `IntegrationLimits`.
 
     /// Enum signal keys: "integer in range 0-9999".
     public static let enumKeys: ClosedRange<Int> = 0...9999

@@ -4,8 +4,11 @@ public enum OxContract {
     public static let idDigits = 16
     /// "The sample JWT is HS256 and lives 3 days."
     public static let tokenLifetimeSeconds: Int64 = 3 * 86_400
-    /// ox states no size limit; sigport and its emulator apply the integration API's 9 MiB to both.
-    public static let maxRequestBytes = IntegrationContract.maxRequestBytes
+    /// ox states no size limit; sigport and its emulator apply the 9 MiB of the integration API's
+    /// 1.1beta1 page, which sigport was first written against.
+    public static let maxRequestBytes = 9 * 1024 * 1024
+    /// ox states no rate limit either: 1 request/second per client, as the integration API's pages
+    /// say, is sigport's and its emulator's reading.
     public static let requestsPerSecond = 1
     /// Under the 8 KiB request-line limit common to HTTP servers and proxies.
     public static let maxURLBytes = 8_000

@@ -11,12 +11,20 @@ public struct EmulatorConfiguration: Sendable {
     public var port: Int
     /// SQLite file for the state; nil keeps it in memory.
     public var databasePath: String?
-    /// Bodies over this many bytes get HTTP 413 (9 MiB, 9,437,184 bytes).
-    public var maxRequestBytes: Int
-    /// Minimum time between two accepted requests of one credential (1 request/second).
+    /// Bodies over this many bytes get HTTP 413. nil: the limit of the API version each request
+    /// declares (`IntegrationLimits`; 9 MiB for ox).
+    public var maxRequestBytes: Int?
+    /// The interval of a lane documented at 1 request/second; a lane at N per second gets an Nth
+    /// of it. Tests shrink it to run the documented pace faster; zero turns pacing off.
     public var requestInterval: Duration
+    /// What an integration API request over its lane's rate gets: queued (the published 1.1
+    /// behaviour, the default) or refused with 429. ox requests over the rate are always refused:
+    /// ox documents no throttling.
+    public var overRate: OverRatePolicy
+    /// How long a throttled request may wait in its lane's queue before it times out (1.1: 10 s).
+    public var queueLimit: Duration
     /// Arrival jitter forgiven when judging the interval, so a client paced at exactly the
-    /// interval is not refused for a scheduler hiccup. Two requests 990 ms apart are still refused.
+    /// interval is not throttled for a scheduler hiccup. Two requests 990 ms apart still are.
     public var paceTolerance: Duration
     /// When a request arrived, for the pace.
     public var paceClock: PaceClock
@@ -41,12 +49,19 @@ public struct EmulatorConfiguration: Sendable {
     /// `http` or, with TLS files, `https`.
     public var scheme: String { tls == nil ? "http" : "https" }
 
+    /// The body limit for a request that declares `version` (nil: an ox request).
+    func bodyLimit(_ version: IntegrationAPIVersion?) -> Int {
+        maxRequestBytes ?? version.map { IntegrationLimits.of($0).maxRequestBytes } ?? OxContract.maxRequestBytes
+    }
+
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
         databasePath: String? = nil,
-        maxRequestBytes: Int = IntegrationContract.maxRequestBytes,
-        requestInterval: Duration = .seconds(1) / IntegrationContract.requestsPerSecond,
+        maxRequestBytes: Int? = nil,
+        requestInterval: Duration = .seconds(1),
+        overRate: OverRatePolicy = .throttle,
+        queueLimit: Duration = .seconds(IntegrationLimits.maxQueueSeconds),
         paceTolerance: Duration = .milliseconds(5),
         paceClock: PaceClock = .continuous,
         accessTokenLifetime: Duration = .seconds(3600),
@@ -60,6 +75,8 @@ public struct EmulatorConfiguration: Sendable {
         self.databasePath = databasePath
         self.maxRequestBytes = maxRequestBytes
         self.requestInterval = requestInterval
+        self.overRate = overRate
+        self.queueLimit = queueLimit
         self.paceTolerance = paceTolerance
         self.paceClock = paceClock
         self.accessTokenLifetime = accessTokenLifetime

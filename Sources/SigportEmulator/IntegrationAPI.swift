@@ -22,15 +22,47 @@ struct IntegrationAPI: Sendable {
 
     func register(on router: Router<EmulatorRequestContext>) {
         router.post("/v1/rpc") { request, _ in
-            await gate.run(request, route: "rpc", dialect: dialect,
-                           authenticate: { request, _ in let id = try await authenticate(request); return ("integration:" + id, id) },
-                           handle: { request, body, integration in try await handleRPC(request, body: body, integration: integration) })
+            let version = Self.declaredVersion(request)
+            return await gate.run(request, route: "rpc", dialect: dialect, bodyLimit: configuration.bodyLimit(version ?? .latestStable),
+                                  authenticate: { request, body in try await admitRPC(request, body: body, version: version) },
+                                  handle: { request, _, caller in try await handleRPC(request, caller: caller) })
         }
         router.post("/v1/oauth/token") { request, _ in
-            await gate.run(request, route: "oauth/token", dialect: OAuthDialect(),
-                           authenticate: { _, body in let record = try await clientCredentials(body); return ("integration:" + record.id, record) },
+            // A token request is no RPC method and declares no version: the latest's body limit,
+            // and a lane of its own that answers over-rate requests with 429, as OAuth servers do.
+            await gate.run(request, route: "oauth/token", dialect: OAuthDialect(), bodyLimit: configuration.bodyLimit(.latestStable),
+                           authenticate: { _, body in
+                               let record = try await clientCredentials(body)
+                               return Admission(lane: gate.lane(IntegrationLimits.tokenLane, of: "integration:" + record.id,
+                                                                requestsPerSecond: IntegrationLimits.tokenRequestsPerSecond, overRate: .reject),
+                                                caller: record)
+                           },
                            handle: { _, _, record in try await issueToken(for: record) })
         }
+    }
+
+    /// An authenticated RPC call, parsed as far as its envelope: the method names its lane.
+    struct RPCCaller: Sendable {
+        let integration: String
+        let head: RPCHead
+        let data: Data
+    }
+
+    private func admitRPC(_ request: Request, body: ByteBuffer, version: IntegrationAPIVersion?) async throws -> Admission<RPCCaller> {
+        let integration = try await authenticate(request)
+        let data = Data(buffer: body)
+        let head = try RPCHead.parse(data)
+        let limits = IntegrationLimits.of(version ?? .latestStable)
+        let method = head.method?.stringValue ?? ""
+        let lane = gate.lane(limits.lane(of: method), of: "integration:" + integration,
+                             requestsPerSecond: limits.requestsPerSecond(of: method), overRate: configuration.overRate)
+        return Admission(lane: lane, caller: RPCCaller(integration: integration, head: head, data: data))
+    }
+
+    /// The version a request declares; nil when it names none the emulator knows.
+    static func declaredVersion(_ request: Request) -> IntegrationAPIVersion? {
+        let text = request.headers[versionHeader] ?? IntegrationAPIVersion.latestStable.rawValue
+        return IntegrationAPIVersion(rawValue: text.trimmingCharacters(in: .whitespaces))
     }
 
     // MARK: Authentication
@@ -122,18 +154,15 @@ struct IntegrationAPI: Sendable {
 
     private static let versionHeader = HTTPField.Name(IntegrationContract.versionHeader)!
 
-    private func handleRPC(_ request: Request, body: ByteBuffer, integration: String) async throws -> Response {
-        let data = Data(buffer: body)
-        let head: RPCHead
-        do { head = try RPCHead.parse(data) } catch let error as APIError { return dialect.response(for: error, requestID: nil) }
+    private func handleRPC(_ request: Request, caller: RPCCaller) async throws -> Response {
+        let head = caller.head
         let id = head.id ?? .null
         do {
-            let versionText = request.headers[Self.versionHeader] ?? IntegrationAPIVersion.latestStable.rawValue
-            guard let version = IntegrationAPIVersion(rawValue: versionText.trimmingCharacters(in: .whitespaces)) else {
+            guard let version = Self.declaredVersion(request) else {
                 throw APIError(status: .ok, rpcCode: .invalidRequest, message: "Unsupported X-API-Version: use one of \(IntegrationAPIVersion.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard head.hasParams else { throw APIError.invalidParam("params", "is required") }
-            let call = RPCCall(data: data, version: version, integration: integration)
+            let call = RPCCall(data: caller.data, version: version, integration: caller.integration)
             let result: any Encodable & Sendable
             switch head.method?.stringValue {
             case "integration.saveSignals": result = try await saveSignals(call)

@@ -20,7 +20,7 @@ struct OxAPI: Sendable {
 
     func register(on router: Router<EmulatorRequestContext>) {
         router.get("/") { request, _ in
-            await gate.run(request, route: "ox:GET /", dialect: dialect, authenticate: bearer) { _, _, _ in
+            await gate.run(request, route: "ox:GET /", dialect: dialect, bodyLimit: limit, authenticate: bearer) { _, _, _ in
                 OxEnvelope.success(.object(["status": .string("success"), "message": .string("OK"), "code": .number(200)]))
             }
         }
@@ -29,7 +29,7 @@ struct OxAPI: Sendable {
             let client = context.parameters.get("client_id") ?? ""
             let key = context.parameters.get("client_api_key") ?? ""
             return await gate.run(request, route: "ox:GET /client/token", dialect: dialect,
-                                  authenticate: { _, _ in ("ox:" + client, ()) }) { _, _, _ in
+                                  bodyLimit: limit, authenticate: { _, _ in Admission(lane: lane(of: client), caller: ()) }) { _, _, _ in
                 try await issueToken(org: org, client: client, key: key)
             }
         }
@@ -37,24 +37,24 @@ struct OxAPI: Sendable {
             let path = RouterPath(stringLiteral: "/\(kind.path)")
             let withIDs = RouterPath(stringLiteral: "/\(kind.path)/:ids")
             router.post(path) { request, _ in
-                await gate.run(request, route: "ox:POST /\(kind.path)", dialect: dialect, authenticate: bearer) { _, body, claims in
+                await gate.run(request, route: "ox:POST /\(kind.path)", dialect: dialect, bodyLimit: limit, authenticate: bearer) { _, body, claims in
                     try await create(kind, body: body, claims: claims)
                 }
             }
             router.get(withIDs) { request, context in
                 let ids = context.parameters.get("ids") ?? ""
-                return await gate.run(request, route: "ox:GET /\(kind.path)", dialect: dialect, authenticate: bearer) { _, _, claims in
+                return await gate.run(request, route: "ox:GET /\(kind.path)", dialect: dialect, bodyLimit: limit, authenticate: bearer) { _, _, claims in
                     try await retrieve(kind, ids: ids, claims: claims)
                 }
             }
             router.put(path) { request, _ in
-                await gate.run(request, route: "ox:PUT /\(kind.path)", dialect: dialect, authenticate: bearer) { _, body, claims in
+                await gate.run(request, route: "ox:PUT /\(kind.path)", dialect: dialect, bodyLimit: limit, authenticate: bearer) { _, body, claims in
                     try await update(kind, body: body, claims: claims)
                 }
             }
             router.delete(withIDs) { request, context in
                 let ids = context.parameters.get("ids") ?? ""
-                return await gate.run(request, route: "ox:DELETE /\(kind.path)", dialect: dialect, authenticate: bearer) { _, _, claims in
+                return await gate.run(request, route: "ox:DELETE /\(kind.path)", dialect: dialect, bodyLimit: limit, authenticate: bearer) { _, _, claims in
                     try await delete(kind, ids: ids, claims: claims)
                 }
             }
@@ -62,9 +62,17 @@ struct OxAPI: Sendable {
     }
 
     /// Every ox call but the token endpoint: a valid JWT, paced per client.
-    private func bearer(_ request: Request, _: ByteBuffer) async throws -> (credential: String, caller: OxClaims) {
+    private func bearer(_ request: Request, _: ByteBuffer) async throws -> Admission<OxClaims> {
         let claims = try await authority.claims(authorization: request.headers[.authorization])
-        return ("ox:" + claims.sub.value, claims)
+        return Admission(lane: lane(of: claims.sub.value), caller: claims)
+    }
+
+    private var limit: Int { gate.configuration.bodyLimit(nil) }
+
+    /// One lane per client for every ox call, token included; ox documents no throttling, so a
+    /// request over the rate is refused.
+    private func lane(of client: String) -> PaceLane {
+        gate.lane("ox", of: "ox:" + client, requestsPerSecond: Double(OxContract.requestsPerSecond), overRate: .reject)
     }
 
     // MARK: Token

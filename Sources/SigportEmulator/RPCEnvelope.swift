@@ -5,7 +5,7 @@ import SigportContract
 
 /// The JSON-RPC 2.0 request head: everything but `params`, read first so a malformed envelope is
 /// told apart from malformed params (-32600 versus -32602).
-struct RPCHead: Decodable {
+struct RPCHead: Decodable, Sendable {
     var jsonrpc: JSONValue?
     var method: JSONValue?
     var id: JSONValue?

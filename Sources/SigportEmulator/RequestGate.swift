@@ -8,6 +8,12 @@ protocol APIDialect: Sendable {
     func response(for error: APIError, requestID: JSONValue?) -> Response
 }
 
+/// Who a request acts for and the budget it is counted in, as an API's authentication found it.
+struct Admission<Caller: Sendable>: Sendable {
+    let lane: PaceLane
+    let caller: Caller
+}
+
 /// Every API request passes here: injected faults, the size limit, authentication, the pace, then
 /// the handler. Both APIs share the gate so their limits behave the same way.
 struct RequestGate: Sendable {
@@ -18,23 +24,31 @@ struct RequestGate: Sendable {
 
     init(configuration: EmulatorConfiguration, stats: EmulatorStats) {
         self.configuration = configuration
-        self.pace = PaceLimiter(interval: configuration.requestInterval, tolerance: configuration.paceTolerance)
+        self.pace = PaceLimiter(tolerance: configuration.paceTolerance, queueLimit: configuration.queueLimit)
         self.faults = FaultInjector(configuration: configuration.faults)
         self.stats = stats
     }
 
+    /// The lane `name` of `credential`, at `requestsPerSecond` scaled by the configured interval.
+    func lane(_ name: String, of credential: String, requestsPerSecond: Double, overRate: OverRatePolicy) -> PaceLane {
+        PaceLane(key: credential + "|" + name, interval: configuration.requestInterval / requestsPerSecond,
+                 overRate: overRate, name: name)
+    }
+
     /// - Parameters:
-    ///   - authenticate: names the credential the request is paced under, or throws a 401/403.
+    ///   - bodyLimit: the largest body accepted, in bytes.
+    ///   - authenticate: names the lane the request is paced in and the caller, or throws a 401/403.
     ///   - handle: the API's work, given the whole body.
     func run<Caller: Sendable>(
         _ request: Request,
         route: String,
         dialect: some APIDialect,
-        authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
+        bodyLimit: Int,
+        authenticate: @Sendable (Request, ByteBuffer) async throws -> Admission<Caller>,
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
         await stats.enter()
-        let response = await admit(request, route: route, dialect: dialect, authenticate: authenticate, handle: handle)
+        let response = await admit(request, route: route, dialect: dialect, bodyLimit: bodyLimit, authenticate: authenticate, handle: handle)
         await stats.leave()
         return response
     }
@@ -43,7 +57,8 @@ struct RequestGate: Sendable {
         _ request: Request,
         route: String,
         dialect: some APIDialect,
-        authenticate: @Sendable (Request, ByteBuffer) async throws -> (credential: String, caller: Caller),
+        bodyLimit limit: Int,
+        authenticate: @Sendable (Request, ByteBuffer) async throws -> Admission<Caller>,
         handle: @Sendable (Request, ByteBuffer, Caller) async throws -> Response
     ) async -> Response {
         let arrival = ArrivalStamp.arrival(of: request.headers, now: configuration.paceClock.now())
@@ -62,20 +77,18 @@ struct RequestGate: Sendable {
             break
         }
 
-        var request = request
-        let limit = configuration.maxRequestBytes
         let body: ByteBuffer
-        do {
-            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-                throw BodyTooLarge()
-            }
-            body = try await request.collectBody(upTo: limit)
-        } catch is BodyTooLarge, is NIOTooManyBytesError {
+        switch await BodyReader.read(request, limit: limit) {
+        case .whole(let whole):
+            body = whole
+        case .tooLarge:
             await stats.recordSizeViolation()
-            return dialect.response(for: APIError(
+            var response = dialect.response(for: APIError(
                 status: .contentTooLarge, rpcCode: .invalidRequest,
                 message: "Request body over the limit of \(limit) bytes: split it into smaller requests"), requestID: nil)
-        } catch {
+            response.headers[.connection] = "close"
+            return response
+        case .unreadable:
             // The client hung up mid-body (or the body could not be read): no size violation,
             // and nothing to answer that anyone will read.
             return dialect.response(for: APIError(status: .badRequest, rpcCode: .invalidRequest,
@@ -83,17 +96,12 @@ struct RequestGate: Sendable {
         }
 
         do {
-            let (credential, caller) = try await authenticate(request, body)
-            if case .refuse(let retryAfter) = await pace.admit(credential, arrivedAt: arrival) {
-                await stats.recordPaceViolation()
-                let seconds = Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
-                return dialect.response(for: APIError(
-                    status: .tooManyRequests, rpcCode: .tryAgain,
-                    message: "Rate limit exceeded: at most 1 request per \(configuration.requestInterval) per credential",
-                    retryAfterSeconds: max(1, seconds)), requestID: nil)
+            let admission = try await authenticate(request, body)
+            if let refusal = await wait(for: admission.lane, arrival: arrival) {
+                return dialect.response(for: refusal, requestID: nil)
             }
             await stats.record(route: route, bodyBytes: body.readableBytes)
-            let response = try await handle(request, body, caller)
+            let response = try await handle(request, body, admission.caller)
             return fault == .cutAfterCommit ? Self.cutConnection() : response
         } catch let error as APIError {
             return dialect.response(for: error, requestID: nil)
@@ -102,7 +110,31 @@ struct RequestGate: Sendable {
         }
     }
 
-    private struct BodyTooLarge: Error {}
+    /// Holds a request until its lane serves it; nil when it may go on, else the error it gets
+    /// (429 in reject mode, the queue's time-out in throttle mode, after waiting the queue limit).
+    private func wait(for lane: PaceLane, arrival: ContinuousClock.Instant) async -> APIError? {
+        let decision = await pace.admit(lane, arrivedAt: arrival)
+        switch decision {
+        case .serve(let slot, let overRate):
+            if overRate {
+                await stats.recordPaceViolation(lane: lane.name, outcome: decision)
+                await configuration.paceClock.sleep(slot)
+            }
+            return nil
+        case .refuse(let retryAfter):
+            await stats.recordPaceViolation(lane: lane.name, outcome: decision)
+            let seconds = Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
+            return APIError(status: .tooManyRequests, rpcCode: .tryAgain,
+                            message: "Rate limit exceeded: at most 1 request per \(lane.interval) in \(lane.name) per credential",
+                            retryAfterSeconds: max(1, seconds))
+        case .timeOut:
+            await stats.recordPaceViolation(lane: lane.name, outcome: decision)
+            await configuration.paceClock.sleep(arrival + configuration.queueLimit)
+            return APIError(status: .ok, rpcCode: .tryAgain,
+                            message: "Request timed out after \(configuration.queueLimit) in the rate limit's queue of \(lane.name) (1 request per \(lane.interval)): send it again later, more slowly")
+        }
+    }
+
     private struct ConnectionCut: Error {}
 
     /// A response that promises a body and then fails, which makes the server close the

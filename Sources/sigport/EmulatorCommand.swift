@@ -9,9 +9,18 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "emulator",
         abstract: "Run a local emulator of the integration API and the ox API.",
         discussion: """
-        A real HTTP server on 127.0.0.1 with the documented limits (9 MiB per request, 1 request \
-        per second per credential), auth and errors. The integration API answers at /v1/rpc and \
-        /v1/oauth/token, the ox API at /, /client, /org, /beacon, /sensor and /event.
+        A real HTTP server on 127.0.0.1 with the documented limits, auth and errors. The \
+        integration API answers at /v1/rpc and /v1/oauth/token, the ox API at /, /client, /org, \
+        /beacon, /sensor and /event.
+
+        Each integration API request gets the limits of the version its X-API-Version header \
+        declares: 1.1 (the default) allows 8 MiB per request and a rate per method \
+        (integration.insert, integration.saveSignals, clarify.dataFrame 1/s; \
+        admin.publishSignals 5/s; admin.selectSignals, clarify.selectItems 10/s), and queues a \
+        request over its method's rate instead of refusing it, timing it out after 10 s in the \
+        queue; 1.1beta1 allows 9 MiB and 1 request/second for all methods together, 1.0 8 MiB. \
+        Token requests: 1/s per client. ox: 9 MiB, 1 request/second per client, 429 over it. \
+        GET /_emulator/stats counts every request that came over its rate (throttled or refused).
 
         Example:
           sigport emulator --port 0 --bootstrap creds.json
@@ -34,11 +43,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "How many ox orgs --bootstrap creates, each with a client.")
     var orgs = 1
 
-    @Option(help: "Largest accepted request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = IntegrationContract.maxRequestBytes
+    @Option(help: "Largest accepted request body in bytes, for every version (default: each declared version's limit).")
+    var maxRequestBytes: Int?
 
-    @Option(help: "Requests per second allowed per credential (documented: 1). 0 turns pacing off.")
+    @Option(help: "What a method documented at 1 request/second allows, the others in proportion (documented: 1). 0 turns pacing off.")
     var requestsPerSecond = 1.0
+
+    @Option(help: ArgumentHelp("Integration API requests over their method's rate: throttle (queue them, as the service does) or reject (429 with Retry-After).", valueName: "throttle|reject"))
+    var overRate: OverRatePolicy = .throttle
 
     @Option(help: "Fraction of requests (0...1) that get an injected fault.")
     var faultRate = 0.0
@@ -61,6 +73,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
+        if let maxRequestBytes, maxRequestBytes < 1024 { throw ValidationError("--max-request-bytes must be at least 1024.") }
         guard requestsPerSecond >= 0 else { throw ValidationError("--requests-per-second must not be negative.") }
         guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1.") }
         for kind in faults.split(separator: ",") where FaultConfiguration.Kind(rawValue: String(kind)) == nil {
@@ -72,6 +85,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         let interval: Duration = requestsPerSecond == 0 ? .zero : .nanoseconds(Int64(1e9 / requestsPerSecond))
         var configuration = EmulatorConfiguration(
             host: host, port: port, databasePath: db, maxRequestBytes: maxRequestBytes, requestInterval: interval,
+            overRate: overRate,
             faults: FaultConfiguration(rate: faultRate, kinds: faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }, seed: faultSeed),
             refusedValue: refuseValue)
         if let tlsCertificate, let tlsKey { configuration.tls = .init(certificateChain: tlsCertificate, privateKey: tlsKey) }
@@ -96,3 +110,5 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension OverRatePolicy: ExpressibleByArgument {}

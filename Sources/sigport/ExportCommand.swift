@@ -36,8 +36,10 @@ struct ExportFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Gap threshold for series whose metadata gives none (90s, 10m, 2h, 1d or PT10M).", valueName: "duration"))
     var gap: String?
 
-    @Option(help: "Requests per second the API allows (documented: 1).")
-    var requestsPerSecond = 1.0
+    @Option(help: ArgumentHelp(
+        "Pace every method at this many requests per second instead of its documented rate.",
+        discussion: "Default: each method's documented rate (integration API 1.1: dataFrame 1/s, publishSignals 5/s, selectSignals 10/s; ox: 1/s)."))
+    var requestsPerSecond: Double?
 
     func validate() throws {
         guard let zone = TimeZone(identifier: timeZone) else { throw ValidationError("--time-zone \(timeZone) is not an IANA zone such as Europe/Oslo.") }
@@ -53,7 +55,7 @@ struct ExportFileOptions: ParsableArguments {
             throw ValidationError("--from must be before --to.")
         }
         if let gap, Self.microseconds(gap) == nil { throw ValidationError("--gap takes a duration up to 100 years, such as 90s, 10m, 2h, 1d or PT10M.") }
-        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
+        if let requestsPerSecond, requestsPerSecond <= 0 { throw ValidationError("--requests-per-second must be positive.") }
     }
 
     static func microseconds(_ duration: String) -> Int64? {

@@ -50,7 +50,7 @@ struct ExportIntegrationCommand: AsyncParsableCommand {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
             let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
-                                               pacer: .documented(requestsPerSecond: file.requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration))))
+                                               requestsPerSecond: file.requestsPerSecond)
             var selection = IntegrationExportSource.Selection()
             selection.inputIDs = input
             selection.filter = filter

@@ -67,7 +67,7 @@ struct ExportOxCommand: AsyncParsableCommand {
             }
             let options = file.options
             let oxClient = try OxClient(apiUrl: ox.apiUrl, org: client, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
-                                        pacer: .documented(requestsPerSecond: file.requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: client.client))))
+                                        requestsPerSecond: file.requestsPerSecond)
             var selection = OxExportSource.Selection()
             selection.ledgers = eventsFrom.map { URL(fileURLWithPath: $0) }
             selection.eventIDFile = eventIds

@@ -9,8 +9,9 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Load historical readings into the integration API or the ox API, resumably.",
         discussion: """
         Reads and validates the inputs as `validate` does, saves the signals' metadata, and sends \
-        the values in integration.insert requests packed up to the size limit (9 MiB, rows of \
-        several files together) at the documented pace (1 request/second), building the next \
+        the values in integration.insert requests packed up to the declared version's size limit \
+        (1.1: 8,000,000 bytes; rows of several files together) at each method's documented pace \
+        (1.1: 1 insert and 1 saveSignals a second, each in its own lane), building the next \
         request while one is in flight, retrying 429s, 5xx and dropped connections. Rows the API \
         refuses are isolated by splitting the request and go to the reject file; the rest is sent. \
         On a terminal a status line shows rows, bytes, requests, req/s and the ETA.
@@ -43,11 +44,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop cleanly at this time (RFC 3339, e.g. 2026-12-01T06:00:00Z); run again to go on.", valueName: "time"))
     var deadline: String?
 
-    @Option(help: "Largest request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = IntegrationContract.maxRequestBytes
+    @OptionGroup var limits: LimitOptions
 
-    @Option(help: "Requests per second the API allows (documented: 1).")
-    var requestsPerSecond = Double(IntegrationContract.requestsPerSecond)
+    @OptionGroup var api: APIVersionOption
 
     @Option(help: ArgumentHelp("ox target: what to do with a create whose answer was lost (resend: send it again, duplicates possible; skip: leave it, its events counted as in doubt; stop: exit 6 to check first).", valueName: "resend|skip|stop"))
     var inDoubt: InDoubtPolicy = .stop
@@ -63,9 +62,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw ValidationError("--deadline takes an RFC 3339 time such as 2026-12-01T06:00:00Z.")
         }
         if let maxRequests, maxRequests < 1 { throw ValidationError("--max-requests must be at least 1.") }
-        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
         guard (1...16).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be between 1 and 16.") }
-        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
     }
 
     func run() async throws {
@@ -84,10 +81,9 @@ struct ImportCommand: AsyncParsableCommand {
             guard let integration = credentials.integration else {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
-            let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
-                                         ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration)))
-            let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
-            let importOptions = makeImportOptions()
+            let client = try IntegrationClient(credentials: integration, version: api.apiVersion, allowInsecureHTTP: target.allowInsecureHttp,
+                                               transport: transport, requestsPerSecond: limits.requestsPerSecond)
+            let importOptions = makeImportOptions(requestLimit: client.requestLimit)
             let feedback = ImportFeedback(json: json)
             let importer = try Importer(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
             let report: Importer.Report
@@ -115,10 +111,9 @@ struct ImportCommand: AsyncParsableCommand {
         let report: Importer.Report
         do {
             let org = try OxImporter.org(for: mapping, in: ox)
-            let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond,
-                                         ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client)))
-            let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
-            let importOptions = makeImportOptions()
+            let client = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
+                                      requestsPerSecond: limits.requestsPerSecond)
+            let importOptions = makeImportOptions(requestLimit: OxContract.maxRequestBytes)
             let feedback = ImportFeedback(json: json)
             defer { feedback.finish() }
             let importer = try OxImporter(mapping: mapping, inputs: inputs, client: client, options: importOptions, onEvent: feedback.handle)
@@ -138,10 +133,10 @@ struct ImportCommand: AsyncParsableCommand {
         if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
     }
 
-    /// The flags as the library's options (one set for both APIs).
-    private func makeImportOptions() -> ImportOptions {
+    /// The flags as the library's options (one set for both APIs); `requestLimit` is the target's.
+    private func makeImportOptions(requestLimit: Int) -> ImportOptions {
         var importOptions = ImportOptions(runDirectory: URL(fileURLWithPath: options.runDir))
-        importOptions.maxRequestBytes = maxRequestBytes
+        importOptions.maxRequestBytes = limits.maxRequestBytes ?? requestLimit
         importOptions.maxRejects = options.maxRejects.flatMap(RejectLimit.init)
         importOptions.maxRequests = maxRequests
         importOptions.deadline = deadline.flatMap { ISO8601DateFormatter().date(from: $0) }

@@ -47,11 +47,7 @@ struct MigrateOxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("What to do with a create whose answer was lost: resend (duplicates if it was created) or stop (exit 6).", valueName: "resend|stop"))
     var inDoubt: InDoubtPolicy = .stop
 
-    @Option(help: "Largest request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = IntegrationContract.maxRequestBytes
-
-    @Option(help: "Requests per second each client may send (documented: 1).")
-    var requestsPerSecond = Double(OxContract.requestsPerSecond)
+    @OptionGroup var limits: LimitOptions
 
     @Option(help: ArgumentHelp("Write the report as JSON to this file.", valueName: "file"))
     var report: String?
@@ -60,8 +56,6 @@ struct MigrateOxCommand: AsyncParsableCommand {
         guard source.fromOrg != toOrg else { throw ValidationError("--from-org and --to-org must differ.") }
         guard inDoubt != .skip else { throw ValidationError("--in-doubt takes resend or stop here: a skipped entity would leave its events without a sensor.") }
         guard verify == "all" || Int(verify).map({ $0 >= 0 }) == true else { throw ValidationError("--verify takes a count or all.") }
-        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
-        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
     }
 
     func run() async throws {
@@ -76,14 +70,14 @@ struct MigrateOxCommand: AsyncParsableCommand {
                 guard let entry = ox.orgs.first(where: { $0.org == org }) else {
                     throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no client for org \(org).")
                 }
-                let pacer = Pacer.documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: entry.client)))
-                return try OxClient(apiUrl: ox.apiUrl, org: entry, allowInsecureHTTP: target.allowInsecureHttp, transport: transport, pacer: pacer)
+                return try OxClient(apiUrl: ox.apiUrl, org: entry, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
+                                    requestsPerSecond: limits.requestsPerSecond)
             }
             var options = OxMigration.Options(runDirectory: URL(fileURLWithPath: source.runDir))
             options.move = move
             options.ledgers = source.eventsFrom.map { URL(fileURLWithPath: $0) }
             options.eventIDFile = source.eventIds
-            options.maxRequestBytes = maxRequestBytes
+            options.maxRequestBytes = limits.maxRequestBytes ?? OxContract.maxRequestBytes
             options.inDoubt = inDoubt
             options.verifySample = verify == "all" ? nil : Int(verify)
             let migration = try OxMigration(source: try client(source.fromOrg), target: try client(toOrg), options: options)

@@ -33,16 +33,10 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An event type whose readings are enum keys, with their names; repeatable.", valueName: "type=key:name,…"))
     var `enum`: [String] = []
 
-    @Option(help: "Largest request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = IntegrationContract.maxRequestBytes
-
-    @Option(help: "Requests per second each API allows (documented: 1).")
-    var requestsPerSecond = 1.0
+    @OptionGroup var limits: LimitOptions
 
     func validate() throws {
         for entry in self.enum { _ = try Self.parseEnum(entry) }
-        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
-        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
     }
 
     static func parseEnum(_ entry: String) throws -> (String, [Int: String]) {
@@ -73,15 +67,15 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
                 throw CommandFailure(exitCode: .inputUnreadable, message: "The credentials file has no integration section.")
             }
             let oxClient = try OxClient(apiUrl: ox.apiUrl, org: org, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
-                                        pacer: .documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: ox.apiUrl, credential: org.client))))
+                                        requestsPerSecond: limits.requestsPerSecond)
             let client = try IntegrationClient(credentials: integration, allowInsecureHTTP: target.allowInsecureHttp, transport: transport,
-                                               pacer: .documented(requestsPerSecond: requestsPerSecond, ledger: (PaceLedger(), PaceLedger.key(apiUrl: integration.apiUrl, credential: integration.integration))))
+                                               requestsPerSecond: limits.requestsPerSecond)
             var options = OxToIntegration.Options(runDirectory: URL(fileURLWithPath: source.runDir))
             options.ledgers = source.eventsFrom.map { URL(fileURLWithPath: $0) }
             options.eventIDFile = source.eventIds
             options.inputID = inputId
             options.enumTypes = Dictionary(try self.enum.map(Self.parseEnum), uniquingKeysWith: { _, b in b })
-            options.maxRequestBytes = maxRequestBytes
+            options.maxRequestBytes = limits.maxRequestBytes ?? client.requestLimit
             let report: OxToIntegration.Report
             do { report = try await OxToIntegration(source: oxClient, integration: client, options: options).run() } catch let error as SigportError {
                 throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")

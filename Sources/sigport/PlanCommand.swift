@@ -11,8 +11,8 @@ struct PlanCommand: AsyncParsableCommand {
         Runs the whole offline half of an import — read, map, validate, pack into request bodies \
         with the same builders the import uses — and prints the signals (or sensors, beacons and \
         events), values, requests per method, bytes, how full the requests are, the rows that would \
-        be rejected by rule, and the time the requests take at the documented pace \
-        (1 request/second, 9 MiB per request). Nothing is sent.
+        be rejected by rule, and the time the requests take at each method's documented pace, \
+        packed to the declared version's size limit (1.1: 8,000,000 bytes; ox: 9 MiB). Nothing is sent.
 
         Exit codes as for validate: 0 every row is valid; 1 rows would be rejected; 2 the mapping \
         file is invalid; 3 --max-rejects was exceeded; 4 an input cannot be read.
@@ -23,16 +23,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var options: MappingOptions
 
-    @Option(help: "Largest request body in bytes (documented: 9 MiB).")
-    var maxRequestBytes = IntegrationContract.maxRequestBytes
+    @OptionGroup var limits: LimitOptions
 
-    @Option(help: "Requests per second allowed (documented: 1).")
-    var requestsPerSecond = 1.0
-
-    func validate() throws {
-        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024.") }
-        guard requestsPerSecond > 0 else { throw ValidationError("--requests-per-second must be positive.") }
-    }
+    @OptionGroup var api: APIVersionOption
 
     struct Report: Encodable {
         let rows: MappingRun.Report
@@ -44,10 +37,10 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let mapping = try options.loadMapping()
-            var planner = UploadPlanner(mapping: mapping, limit: maxRequestBytes)
+            var planner = UploadPlanner(mapping: mapping, version: api.apiVersion, limit: limits.maxRequestBytes)
             let (rows, mapper) = try Validation.run(options, mapping: mapping) { row, mapper in planner.add(row, signals: mapper.signals) }
             let catalog = planner.finish(signals: mapper.signals, sensors: mapper.sensors, beacons: mapper.beacons)
-            let seconds = Double(catalog.requests) / requestsPerSecond
+            let seconds = catalog.seconds { planner.requestsPerSecond(of: $0, override: limits.requestsPerSecond) }
             print(Self.describe(catalog, seconds: seconds))
             if planner.rowsTooLarge > 0 { print("\(planner.rowsTooLarge) rows are too large for one request on their own") }
             try options.writeReport(Report(rows: rows, requests: catalog, seconds: seconds, rowsTooLargeForOneRequest: planner.rowsTooLarge))

@@ -6,7 +6,12 @@ import SigportEmulator
 final class HandMovedClock: Sendable {
     private let instant = Mutex(ContinuousClock.now)
 
-    var pace: PaceClock { PaceClock { self.instant.withLock { $0 } } }
+    /// Sleeping waits until the test has moved the clock to the instant (polled every millisecond).
+    var pace: PaceClock {
+        PaceClock(now: { self.instant.withLock { $0 } }, sleep: { until in
+            while self.instant.withLock({ $0 }) < until, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+        })
+    }
 
     func advance(by duration: Duration) {
         instant.withLock { $0 += duration }

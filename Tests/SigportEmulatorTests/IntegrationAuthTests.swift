@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SigportContract
 @testable import SigportEmulator
 
 @Suite("integration API auth")
@@ -83,28 +84,33 @@ struct IntegrationAuthTests {
 
 @Suite("documented limits and injected faults")
 struct LimitTests {
-    @Test("a body of 9 MiB + 1 byte gets 413 on both APIs; 9 MiB exactly is read")
+    @Test("each version's size limit: 8 MiB for 1.1 and 1.0, 9 MiB for 1.1beta1 and ox; one byte over gets 413, the limit exactly is read")
     func sizeLimit() async throws {
         try await EmulatorHarness.with { h in
-            let limit = 9 * 1024 * 1024
-            let over = try await h.send(.POST, "v1/rpc", headers: [h.basicAuth], body: Data(repeating: 0x20, count: limit + 1))
-            #expect(over.status == 413)
-            #expect(over.json.rpcCode == -32600)
-            let at = try await h.send(.POST, "v1/rpc", headers: [h.basicAuth], body: Data(repeating: 0x20, count: limit))
-            #expect(at.status == 200)
-            #expect(at.json.rpcCode == -32700, "read, then refused as JSON, not as size")
+            for (version, limit) in [("1.1", 8 << 20), (nil, 8 << 20), ("1.0", 8 << 20), ("1.1beta1", 9 << 20)] {
+                var headers = [h.basicAuth]
+                if let version { headers.append(("X-API-Version", version)) }
+                let over = try await h.send(.POST, "v1/rpc", headers: headers, body: Data(repeating: 0x20, count: limit + 1))
+                #expect(over.status == 413, "\(version ?? "no version")")
+                #expect(over.json.rpcCode == -32600)
+                #expect(over.headers.first(name: "Connection") == "close")
+                let at = try await h.send(.POST, "v1/rpc", headers: headers, body: Data(repeating: 0x20, count: limit))
+                #expect(at.status == 200)
+                #expect(at.json.rpcCode == -32700, "read, then refused as JSON, not as size")
+            }
+            let limit = OxContract.maxRequestBytes
             let ox = try await h.send(.POST, "event", headers: [("Authorization", "bearer \(try await h.oxToken())")], body: Data(repeating: 0x20, count: limit + 1))
             #expect(ox.status == 413)
-            #expect(await h.emulator.stats().sizeViolations == 2)
+            #expect(await h.emulator.stats().sizeViolations == 5)
         }
     }
 
     /// At the documented 1 s interval, on a clock the test moves: a loaded machine cannot stretch
     /// the gap between the two requests past the interval and make the test pass for nothing.
-    @Test("two requests within the interval from one credential: the second gets 429 with Retry-After")
+    @Test("reject mode: two requests of one method within the interval, the second gets 429 with Retry-After")
     func paceLimit() async throws {
         let clock = HandMovedClock()
-        try await EmulatorHarness.with(.init(paceClock: clock.pace)) { h in
+        try await EmulatorHarness.with(.init(overRate: .reject, paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
             let params = #"{"integration":"\#(h.integrationID)","signalsByInput":{}}"#
             let first = try await h.rpc("integration.saveSignals", params)
             #expect(first.status == 200)
@@ -116,10 +122,96 @@ struct LimitTests {
             // Another credential is paced on its own.
             let ox = try await h.send(.GET, "client/token/\(h.credentials.ox.orgs[0].org)/\(h.credentials.ox.orgs[0].client)/\(h.credentials.ox.orgs[0].clientApiKey)")
             #expect(ox.status == 200)
-            #expect(await h.emulator.stats().paceViolations == 1)
+            let stats = await h.emulator.stats()
+            #expect(stats.paceViolations == 1)
+            #expect(stats.paceViolationsByLane == ["integration.saveSignals": 1])
+            #expect(stats.throttled == 0)
             // The interval less the 5 ms tolerance after the first, the same credential is served.
             clock.advance(by: .milliseconds(595))
             #expect(try await h.rpc("integration.saveSignals", params).status == 200)
+        }
+    }
+
+    @Test("1.1 paces per method: an insert, a saveSignals, a dataFrame and a token in the same instant are all served at once")
+    func perMethodLanes() async throws {
+        let clock = HandMovedClock()
+        try await EmulatorHarness.with(.init(overRate: .reject, paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
+            let i = h.integrationID
+            #expect(try await h.rpc("integration.saveSignals", #"{"integration":"\#(i)","signalsByInput":{}}"#).status == 200)
+            #expect(try await h.rpc("integration.insert", #"{"integration":"\#(i)","data":{"times":["2024-03-01T00:00:00Z"],"series":{"a":[1]}}}"#).status == 200)
+            #expect(try await h.rpc("clarify.dataFrame", #"{"query":{},"data":{"filter":{"times":{"$gte":"2024-03-01T00:00:00Z","$lt":"2024-03-02T00:00:00Z"}}}}"#).status == 200)
+            let c = h.credentials.integration.credentials
+            let form = "grant_type=client_credentials&client_id=\(c.clientId)&client_secret=\(c.clientSecret)&audience=x"
+            #expect(try await h.send(.POST, "v1/oauth/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(form.utf8)).status == 200)
+            // selectSignals allows 10/s: a second one 100 ms later is served, one 50 ms after that is not.
+            let select = #"{"integration":"\#(i)","query":{}}"#
+            #expect(try await h.rpc("admin.selectSignals", select).status == 200)
+            clock.advance(by: .milliseconds(100))
+            #expect(try await h.rpc("admin.selectSignals", select).status == 200)
+            clock.advance(by: .milliseconds(50))
+            #expect(try await h.rpc("admin.selectSignals", select).status == 429)
+            #expect(await h.emulator.stats().paceViolationsByLane == ["admin.selectSignals": 1])
+        }
+    }
+
+    @Test("1.1beta1 has one limit for all methods: an insert right after a saveSignals is over the rate")
+    func sharedLane() async throws {
+        let clock = HandMovedClock()
+        try await EmulatorHarness.with(.init(overRate: .reject, paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
+            let i = h.integrationID
+            #expect(try await h.rpc("integration.saveSignals", #"{"integration":"\#(i)","inputs":{}}"#, version: "1.1beta1").status == 200)
+            let insert = try await h.rpc("integration.insert", #"{"integration":"\#(i)","data":{"times":["2024-03-01T00:00:00Z"],"series":{"a":[1]}}}"#, version: "1.1beta1")
+            #expect(insert.status == 429)
+            #expect(await h.emulator.stats().paceViolationsByLane == ["*": 1])
+        }
+    }
+
+    @Test("the token endpoint has a limit of its own, 1/s per client, answered with 429 (slow_down)")
+    func tokenLimit() async throws {
+        let clock = HandMovedClock()
+        try await EmulatorHarness.with(.init(paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
+            let auth = IntegrationAuthTests()
+            #expect(try await auth.token(h).status == 200)
+            let again = try await auth.token(h)
+            #expect(again.status == 429)
+            #expect(again.json["error"]?.stringValue == "slow_down")
+            #expect(again.headers.first(name: "Retry-After") == "1")
+            clock.advance(by: .seconds(1))
+            #expect(try await auth.token(h).status == 200)
+            #expect(await h.emulator.stats().paceViolationsByLane == [IntegrationLimits.tokenLane: 1])
+        }
+    }
+
+    @Test("throttle mode (the default): requests over the rate are queued and served in order, one a second; past 10 s in the queue one times out")
+    func throttling() async throws {
+        let clock = HandMovedClock()
+        try await EmulatorHarness.with(.init(queueLimit: .seconds(3), paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
+            let i = h.integrationID
+            // Five inserts at the same instant, each writing its own time: slots 0, 1, 2, 3 s; the
+            // fifth would wait 4 s, past the (shortened) queue limit.
+            let replies = try await withThrowingTaskGroup(of: (Int, EmulatorHarness.Reply).self) { group in
+                for n in 0..<5 {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(100 * n))
+                        return (n, try await h.rpc("integration.insert", #"{"integration":"\#(i)","data":{"times":["2024-03-01T00:00:0\#(n)Z"],"series":{"a":[\#(n)]}}}"#))
+                    }
+                }
+                // Let all five arrive, then move the clock a second at a time.
+                try await Task.sleep(for: .milliseconds(700))
+                for _ in 0..<4 { clock.advance(by: .seconds(1)); try await Task.sleep(for: .milliseconds(100)) }
+                var replies: [Int: EmulatorHarness.Reply] = [:]
+                for try await (n, reply) in group { replies[n] = reply }
+                return replies
+            }
+            for n in 0..<4 { #expect(replies[n]?.status == 200 && replies[n]?.json["result"] != nil, "insert \(n) served") }
+            #expect(replies[4]?.status == 200)
+            #expect(replies[4]?.json.rpcCode == -32015, "timed out in the queue: try again")
+            let stats = await h.emulator.stats()
+            #expect(stats.paceViolations == 4)
+            #expect(stats.throttled == 3)
+            #expect(stats.queueTimeouts == 1)
+            let stored = try await InsertTests.stored(h, "a")
+            #expect(stored.sorted { $0.key < $1.key }.map(\.value) == [0, 1, 2, 3], "the timed-out one stored nothing")
         }
     }
 
@@ -161,20 +253,3 @@ struct LimitTests {
     }
 }
 
-@Suite("pace window (no sleeping: explicit instants)")
-struct PaceWindowTests {
-    @Test func window() {
-        var window = PaceWindow(interval: .seconds(1), tolerance: .milliseconds(5))
-        let t0 = ContinuousClock.now
-        #expect(window.admit("a", at: t0) == .accept)
-        #expect(window.admit("a", at: t0 + .milliseconds(990)) == .refuse(retryAfter: .milliseconds(10)))
-        #expect(window.admit("b", at: t0 + .milliseconds(990)) == .accept, "credentials are paced apart")
-        #expect(window.admit("a", at: t0 + .milliseconds(996)) == .accept, "within the tolerance")
-        #expect(window.admit("a", at: t0 + .milliseconds(1500)) == .refuse(retryAfter: .milliseconds(496)), "a refusal does not move the window")
-        #expect(window.admit("a", at: t0 + .milliseconds(1996)) == .accept)
-        // Concurrent connections are judged out of order: the nearest accepted arrival on either side counts.
-        #expect(window.admit("a", at: t0 + .milliseconds(4000)) == .accept)
-        #expect(window.admit("a", at: t0 + .milliseconds(3500)) == .refuse(retryAfter: .milliseconds(500)), "arrived 500 ms before an accepted one")
-        #expect(window.admit("a", at: t0 + .milliseconds(3000)) == .accept)
-    }
-}

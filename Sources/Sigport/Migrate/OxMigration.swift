@@ -19,7 +19,7 @@ public final class OxMigration {
         public var ledgers: [URL] = []
         /// A file of event ids, one per line.
         public var eventIDFile: String?
-        public var maxRequestBytes = IntegrationContract.maxRequestBytes
+        public var maxRequestBytes = OxContract.maxRequestBytes
         /// Longest URL a retrieve-many call builds (ids are split across calls past it).
         public var maxURLBytes = 2000
         public var inDoubt = InDoubtPolicy.stop

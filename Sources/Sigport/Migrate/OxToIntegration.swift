@@ -17,7 +17,7 @@ public final class OxToIntegration {
         public var inputID = "{sensor_id}/{event_type}"
         /// Event types whose readings are enum keys, with the keys' names.
         public var enumTypes: [String: [Int: String]] = [:]
-        public var maxRequestBytes = IntegrationContract.maxRequestBytes
+        public var maxRequestBytes = IntegrationClient.requestLimit(.v1_1)
         public var maxAttempts = 8
         public init(runDirectory: URL) { self.runDirectory = runDirectory }
     }
@@ -61,11 +61,11 @@ public final class OxToIntegration {
         var stats = ExchangeStats(limit: options.maxRequestBytes)
         // Metadata first, once per signal (again only if it changed).
         let saved = try checkpoint.signalIDs()
-        let definitions = signals.filter { saved[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
-        for body in SaveSignalsBodies.make(definitions, integration: integration.credentials.integration, limit: options.maxRequestBytes, firstID: 1) {
+        let definitions = signals.filter { saved[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0, version: integration.version) }
+        for body in SaveSignalsBodies.make(definitions, integration: integration.credentials.integration, version: integration.version, limit: options.maxRequestBytes, firstID: 1) {
             let result = try await send(rpc, ByteBuffer(bytes: body), method: "integration.saveSignals", stats: &stats)
             try checkpoint.saveSignals(definitions.compactMap { definition in
-                result.signalsByInput[definition.inputID].map { SignalIDRecord(inputID: definition.inputID, signalID: $0.id, saveView: SaveSignalsBodies.saveView(definition)) }
+                result.signalsByInput[definition.inputID].map { SignalIDRecord(inputID: definition.inputID, signalID: $0.id, saveView: SaveSignalsBodies.saveView(definition, version: integration.version)) }
             })
         }
         // Then the values, in time order, skipping the events of frames already answered.

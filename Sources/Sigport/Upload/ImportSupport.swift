@@ -8,7 +8,9 @@ public enum InDoubtPolicy: String, Sendable, CaseIterable { case resend, skip, s
 /// The options of an import, for either API.
 public struct ImportOptions: Sendable {
     public var runDirectory: URL
-    public var maxRequestBytes = IntegrationContract.maxRequestBytes
+    /// The largest request body: the integration API's 1.1 limit less sigport's margin unless
+    /// set (the CLI sets the declared version's, or ox's 9 MiB).
+    public var maxRequestBytes = IntegrationClient.requestLimit(.v1_1)
     public var maxRejects: RejectLimit?
     /// Stop cleanly after this many requests (a quota), resumable.
     public var maxRequests: Int?

@@ -113,8 +113,8 @@ public final class Importer {
         }
         (report.files, report.total) = try checkpoint.totals()
         report.signals = try checkpoint.signalIDs().count
-        report.secondsWaitingOnPace = (await client.pacer.waited).seconds
-        let refusals = await client.pacer.refusals
+        report.secondsWaitingOnPace = (await client.pacing.waited).seconds
+        let refusals = await client.pacing.refusals
         if refusals > 0 { report.httpStatuses["429", default: 0] += refusals }
         report.seconds = started.duration(to: .now).seconds
         if report.total.rejected > 0 {
@@ -232,10 +232,10 @@ public final class Importer {
     /// changed). Sent by the chunk's own task, first; recorded with its acknowledgement.
     private func metadata(for signals: [Int]) -> SignalMetadata {
         let definitions = signals.map { mapper.signals[$0] }
-            .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0) }
+            .filter { savedSignals[$0.inputID]?.saveView != SaveSignalsBodies.saveView($0, version: client.version) }
         guard !definitions.isEmpty else { return SignalMetadata() }
-        return SignalMetadata(bodies: SaveSignalsBodies.make(definitions, integration: client.credentials.integration, limit: options.maxRequestBytes, firstID: nextSequence),
-                              definitions: definitions.map { SignalIDRecord(inputID: $0.inputID, signalID: "", saveView: SaveSignalsBodies.saveView($0)) })
+        return SignalMetadata(bodies: SaveSignalsBodies.make(definitions, integration: client.credentials.integration, version: client.version, limit: options.maxRequestBytes, firstID: nextSequence),
+                              definitions: definitions.map { SignalIDRecord(inputID: $0.inputID, signalID: "", saveView: SaveSignalsBodies.saveView($0, version: client.version)) })
     }
 }
 

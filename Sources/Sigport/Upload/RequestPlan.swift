@@ -24,6 +24,12 @@ public struct RequestPlan: Codable, Sendable {
 
     mutating func add(_ method: String, size: Int) { byMethod[method, default: Method()].add(size) }
 
+    /// How long the requests take at the pace: each method's requests at its lane's rate, one
+    /// after another (an import saves a chunk's signals before it sends the chunk's values).
+    public func seconds(requestsPerSecond rate: (String) -> Double) -> Double {
+        byMethod.reduce(0) { $0 + Double($1.value.requests) / rate($1.key) }
+    }
+
     /// Another plan's requests added to this one's (concurrent requests count apart, then merge).
     mutating func add(_ other: RequestPlan) {
         for (method, counts) in other.byMethod {

@@ -1,9 +1,12 @@
-/// `integration.saveSignals` bodies (API 1.1: `signalsByInput`, `valueType`) for the signals a
-/// mapping produced, each body within the limit.
+import SigportContract
+
+/// `integration.saveSignals` bodies for the signals a mapping produced, each body within the
+/// limit, in the dialect of the declared version (`inputs` and `type` up to 1.1beta1,
+/// `signalsByInput` and `valueType` from 1.1beta2).
 enum SaveSignalsBodies {
-    static func make(_ signals: [SignalDefinition], integration: String, limit: Int, firstID: Int) -> [[UInt8]] {
+    static func make(_ signals: [SignalDefinition], integration: String, version: IntegrationAPIVersion, limit: Int, firstID: Int) -> [[UInt8]] {
         func prefix(_ id: Int) -> String {
-            #"{"jsonrpc":"2.0","method":"integration.saveSignals","id":"\#(id)","params":{"integration":\#(JSONText.string(integration)),"signalsByInput":{"#
+            #"{"jsonrpc":"2.0","method":"integration.saveSignals","id":"\#(id)","params":{"integration":\#(JSONText.string(integration)),"\#(version.saveSignalsParameter)":{"#
         }
         let suffix = #"},"createOnly":false}}"#
         var bodies: [[UInt8]] = []
@@ -15,7 +18,7 @@ enum SaveSignalsBodies {
             entries = []
         }
         for signal in signals {
-            let entry = JSONText.string(signal.inputID) + ":" + saveView(signal)
+            let entry = JSONText.string(signal.inputID) + ":" + saveView(signal, version: version)
             let overhead = prefix(firstID + bodies.count).utf8.count + suffix.utf8.count
             if !entries.isEmpty && overhead + size + 1 + entry.utf8.count > limit { flush(); size = 0 }
             size += (entries.isEmpty ? 0 : 1) + entry.utf8.count
@@ -26,11 +29,11 @@ enum SaveSignalsBodies {
     }
 
     /// The fields the mapping sets; the rest take the API's documented defaults.
-    static func saveView(_ signal: SignalDefinition) -> String {
+    static func saveView(_ signal: SignalDefinition, version: IntegrationAPIVersion) -> String {
         var fields: [String] = []
         func add(_ key: String, _ json: String) { fields.append(JSONText.string(key) + ":" + json) }
         if let name = signal.name { add("name", JSONText.string(name)) }
-        add("valueType", JSONText.string(signal.valueType.rawValue))
+        add(version.valueTypeField, JSONText.string(signal.valueType.rawValue))
         if let description = signal.description { add("description", JSONText.string(description)) }
         if !signal.labels.isEmpty {
             add("labels", "{" + signal.labels.sorted { $0.key < $1.key }.map { JSONText.string($0.key) + ":[" + $0.value.map(JSONText.string).joined(separator: ",") + "]" }.joined(separator: ",") + "}")

@@ -5,6 +5,8 @@ import SigportContract
 /// would send: `sigport plan` runs it without a network.
 public struct UploadPlanner {
     public let mapping: Mapping
+    /// The integration API version whose dialect and limits the bodies follow.
+    public let version: IntegrationAPIVersion
     public let limit: Int
     public private(set) var plan: RequestPlan
     private var frame: InsertFrameBuilder
@@ -18,8 +20,12 @@ public struct UploadPlanner {
     private var nextID = 1
     public private(set) var rowsTooLarge = 0
 
-    public init(mapping: Mapping, limit: Int = IntegrationContract.maxRequestBytes) {
+    /// - Parameter limit: the largest body; nil packs as an import does by default (the version's
+    ///   limit for the integration API, 9 MiB for ox).
+    public init(mapping: Mapping, version: IntegrationAPIVersion = .v1_1, limit: Int? = nil) {
         self.mapping = mapping
+        self.version = version
+        let limit = limit ?? (mapping.target == .ox ? OxContract.maxRequestBytes : IntegrationClient.requestLimit(version))
         self.limit = limit
         plan = RequestPlan(limit: limit)
         frame = InsertFrameBuilder(integration: Self.placeholderIntegration, requestID: 1, limit: limit)
@@ -61,7 +67,7 @@ public struct UploadPlanner {
         switch mapping.target {
         case .integration:
             flushFrame()
-            for body in SaveSignalsBodies.make(signals, integration: Self.placeholderIntegration, limit: limit, firstID: nextID) {
+            for body in SaveSignalsBodies.make(signals, integration: Self.placeholderIntegration, version: version, limit: limit, firstID: nextID) {
                 plan.add("integration.saveSignals", size: body.count)
             }
             plan.add("oauth/token", size: 0)
@@ -73,5 +79,14 @@ public struct UploadPlanner {
             plan.add("GET /client/token", size: 0)
         }
         return plan
+    }
+
+    /// Requests per second of `method`'s lane at the documented pace (or `override` for all).
+    public func requestsPerSecond(of method: String, override: Double? = nil) -> Double {
+        if let override { return override }
+        switch mapping.target {
+        case .integration: return IntegrationLimits.of(version).requestsPerSecond(of: method)
+        case .ox: return Double(OxContract.requestsPerSecond)
+        }
     }
 }

@@ -4,28 +4,44 @@ import NIOHTTP1
 import SigportContract
 
 /// A client of the integration API: JSON-RPC 2.0 over HTTP, Basic or OAuth 2.0 client
-/// credentials, every request (token fetches included) paced per credential.
+/// credentials, every request (token fetches included) paced in its lane at the declared
+/// version's documented rate.
 public struct IntegrationClient: Sendable {
     public let credentials: IntegrationCredentials
     public let endpoint: Endpoint
     public let version: IntegrationAPIVersion
     let transport: HTTPTransport
-    let pacer: Pacer<ContinuousClock>
+    public let pacing: IntegrationPacing
     private let tokens = TokenCache()
 
+    /// - Parameter requestsPerSecond: every method at this rate instead of its documented one.
     public init(credentials: IntegrationCredentials, version: IntegrationAPIVersion = .v1_1, allowInsecureHTTP: Bool = false,
-                transport: HTTPTransport = HTTPTransport(), pacer: Pacer<ContinuousClock>? = nil) throws {
+                transport: HTTPTransport = HTTPTransport(), requestsPerSecond: Double? = nil) throws {
         self.credentials = credentials
         self.endpoint = try Endpoint(credentials.apiUrl, allowInsecureHTTP: allowInsecureHTTP)
         self.version = version
         self.transport = transport
-        self.pacer = pacer ?? .documented(requestsPerSecond: Double(IntegrationContract.requestsPerSecond),
-                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: credentials.apiUrl, credential: credentials.integration)))
+        self.pacing = IntegrationPacing(limits: .of(version), apiUrl: credentials.apiUrl, credential: credentials.integration,
+                                        requestsPerSecond: requestsPerSecond)
         guard IntegrationContract.integrationID.matches(credentials.integration) else {
             throw SigportError(.credentials, "The integration ID in the credentials does not match \(IntegrationContract.integrationID.pattern).",
                                hint: "Copy it again from the integration's page.")
         }
     }
+
+    /// The largest body sigport sends when declaring `version`: the documented limit, less a margin
+    /// where the page gives only an approximate figure. 1.1's "about 8 MiB" gets 8,000,000 bytes,
+    /// under 8 MiB by 4.6% and equal to 8 MB, should "about" mean the decimal figure
+    /// (docs/integration-api.md).
+    public static func requestLimit(_ version: IntegrationAPIVersion) -> Int {
+        switch version {
+        case .v1_0, .v1_1beta1: IntegrationLimits.of(version).maxRequestBytes
+        case .v1_1beta2, .v1_1: 8_000_000
+        }
+    }
+
+    /// `requestLimit` of the version this client declares.
+    public var requestLimit: Int { Self.requestLimit(version) }
 
     /// Calls `method` with `params` and decodes its `result`.
     public func call<P: Encodable, R: Decodable>(_ method: String, params: P, as: R.Type) async throws -> R {
@@ -68,7 +84,7 @@ public struct IntegrationClient: Sendable {
             var headers: HTTPHeaders = ["Content-Type": "application/json", IntegrationContract.versionHeader: version.rawValue]
             headers.add(name: "Authorization", value: try await authorization())
             let (transport, url, what) = (transport, endpoint.url(IntegrationContract.rpcPath), "\(method) at \(endpoint.base)")
-            let reply = try await PacedExchange(pacer: pacer).send { [headers] in
+            let reply = try await PacedExchange(pacer: pacing.pacer(for: method)).send { [headers] in
                 try await transport.send(.POST, url, headers: headers, body: body, what: what)
             }
             if reply.status == 401 && attempt == 0 && credentials.credentials != nil {
@@ -106,7 +122,7 @@ public struct IntegrationClient: Sendable {
         func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
         let form = "grant_type=client_credentials&client_id=\(encode(oauth.clientId))&client_secret=\(encode(oauth.clientSecret))&audience=\(encode(endpoint.base))"
         let (transport, url, what) = (transport, endpoint.url(IntegrationContract.oauthTokenPath), "the token request at \(endpoint.base)")
-        let reply = try await PacedExchange(pacer: pacer).sendRetryingFailures {
+        let reply = try await PacedExchange(pacer: pacing.pacer(for: IntegrationLimits.tokenLane)).sendRetryingFailures {
             try await transport.send(.POST, url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: ByteBuffer(string: form), what: what)
         }
         struct TokenReply: Decodable { let access_token: String; let expires_in: Double }

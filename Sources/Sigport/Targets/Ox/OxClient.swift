@@ -12,13 +12,14 @@ public struct OxClient: Sendable {
     let pacer: Pacer<ContinuousClock>
     private let tokens = TokenCache()
 
+    /// - Parameter requestsPerSecond: the client's pace instead of the 1 request/second sigport reads ox to allow.
     public init(apiUrl: String, org: OxCredentials.Org, allowInsecureHTTP: Bool = false,
-                transport: HTTPTransport = HTTPTransport(), pacer: Pacer<ContinuousClock>? = nil) throws {
+                transport: HTTPTransport = HTTPTransport(), requestsPerSecond: Double? = nil) throws {
         self.org = org
         self.endpoint = try Endpoint(apiUrl, allowInsecureHTTP: allowInsecureHTTP)
         self.transport = transport
-        self.pacer = pacer ?? .documented(requestsPerSecond: Double(OxContract.requestsPerSecond),
-                                          ledger: (PaceLedger(), PaceLedger.key(apiUrl: apiUrl, credential: org.client)))
+        self.pacer = .documented(requestsPerSecond: requestsPerSecond ?? Double(OxContract.requestsPerSecond),
+                                 ledger: (PaceLedger(), PaceLedger.key(apiUrl: apiUrl, credential: org.client)))
     }
 
     /// The `data` of the envelope of a request, as JSON bytes; 401 renews the token once.
