@@ -3,7 +3,13 @@
 Conformance check: the official Clarify Python SDK (pyclarify) against our emulator.
 
 Usage:
-    python3 pyclarify_conformance.py /path/to/clarify-credentials.json
+    python3 pyclarify_conformance.py /path/to/clarify-credentials.json [--strict]
+
+The SDK is used as its documentation shows: calls one after another, no sleeps, the token
+fetched and cached by the SDK. Against the emulator's default configuration (requests over a
+method's rate are queued, as the 1.1 service does) every call must succeed. With --strict the
+emulator is expected to run with --over-rate reject: the script then shows what pyclarify does
+with the 429s its back-to-back windows of one data_frame call earn.
 
 The credentials file is the one pyclarify reads (written by the emulator):
     {"apiUrl": "http://127.0.0.1:PORT/v1/",          # trailing slash required
@@ -83,9 +89,42 @@ def as_utc(t):
     return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
+def long_range(client, run, base):
+    """A signal with one reading in each 40-day window of 152 days, published, and the
+    data_frame call over all of it (pyclarify sends one request per window, back to back)."""
+    in_c = f"conf-{run}/long"
+    start = base - timedelta(days=152)
+    times = [start + timedelta(days=d, hours=1) for d in (0, 40, 80, 120, 151)]
+    values = [1.0, 2.0, 3.0, 4.0, 5.0]
+    res = call("insert over 152 days: request accepted", client.insert, DataFrame(times=times, series={in_c: values}))
+    sid = res.signalsByInput[in_c].id
+    res = call("publish the 152-day signal: request accepted", client.publish_signals,
+               items_by_signal={sid: Item(name="Conformance long item", labels={"run": [run]}, visible=True)})
+    iid = res.itemsBySignal[sid].id
+    response = client.data_frame(filter=query.Filter(fields={"id": query.In(value=[iid])}),
+                                 gte=start, lt=start + timedelta(days=152))
+    frame = response.result.data if response.result is not None else None
+    got = {}
+    if frame is not None:
+        for t, v in zip(frame.times or [], (frame.series or {}).get(iid, [])):
+            got[as_utc(t)] = v
+    return times, values, got, response.error
+
+
+def strict(client):
+    """Against --over-rate reject: pyclarify's own windows of one call come faster than 1/s."""
+    run = uuid.uuid4().hex[:8]
+    base = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    times, values, got, error = long_range(client, run, base)
+    print(f"strict: pyclarify's data_frame over 152 days returned {len(got)} of {len(times)} readings; error: {error!r}")
+    check("strict: the emulator refused windows pyclarify sent back to back (data missing or an error)",
+          len(got) < len(times) or error is not None)
+    finish()
+
+
 def main():
-    if len(sys.argv) != 2:
-        print("usage: pyclarify_conformance.py CREDENTIALS_JSON")
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] != "--strict"):
+        print("usage: pyclarify_conformance.py CREDENTIALS_JSON [--strict]")
         sys.exit(2)
     print(f"pyclarify {pyclarify.__version__}, API version {pyclarify.__API_version__}")
 
@@ -94,6 +133,8 @@ def main():
     except Exception as exc:
         fatal("client: read credentials", f"{type(exc).__name__}: {exc}")
     check("client: read credentials", True)
+    if len(sys.argv) == 3:
+        strict(client)
 
     run = uuid.uuid4().hex[:8]
     in_a, in_b = f"conf-{run}/temp", f"conf-{run}/flow"
@@ -231,6 +272,13 @@ def main():
         ok = len(got) == len(got_times) and all(same_value(by_time.get(t), v) for t, v in zip(times, want))
         check(f"data_frame[{inp}]: values equal inserted (NaN/None as missing)", ok,
               f"got {got}, want {want}")
+
+    # 7. clarify.dataFrame over more than 40 days: four windows sent back to back, queued by the
+    # service's throttling, every window's data returned.
+    times, values, got, error = long_range(client, run, base)
+    check("data_frame over 152 days: no error", error is None, f"got {error!r}")
+    check("data_frame over 152 days: every window's reading arrived",
+          [got.get(t) for t in times] == values, f"got {sorted((t.isoformat(), v) for t, v in got.items())}")
 
     finish()
 

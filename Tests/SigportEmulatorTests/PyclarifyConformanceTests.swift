@@ -9,12 +9,30 @@ import Testing
 struct PyclarifyConformanceTests {
     static let python = ProcessInfo.processInfo.environment["SIGPORT_PYTHON"]
 
-    @Test("pyclarify saves signals, inserts a frame and reads it all back through its own calls",
+    @Test("pyclarify saves signals, inserts a frame and reads it all back through its own calls, against the emulator as it starts by default",
           .enabled(if: python != nil, "needs SIGPORT_PYTHON with pyclarify installed; `make test` sets it up"),
           .timeLimit(.minutes(2)))
     func pyclarify() async throws {
-        // pyclarify does not pace itself, so the emulator's pacing is off for this conversation.
-        try await EmulatorHarness.with { (h: EmulatorHarness) async throws in
+        // Pacing on, at the documented rates: pyclarify paces nothing, and the throttling queue
+        // (not sleeps in the script) must carry its back-to-back calls.
+        let text = try await Self.conversation(EmulatorConfiguration())
+        #expect(text.contains(" 0 failed"), "\(text)")
+        #expect(!text.contains("FAIL"), "\(text)")
+        #expect(text.contains("PASS data_frame over 152 days: every window's reading arrived"), "\(text)")
+    }
+
+    @Test("strict mode (--over-rate reject): pyclarify's back-to-back data_frame windows earn 429s, and it loses their data",
+          .enabled(if: python != nil, "needs SIGPORT_PYTHON with pyclarify installed; `make test` sets it up"),
+          .timeLimit(.minutes(2)))
+    func pyclarifyStrict() async throws {
+        let text = try await Self.conversation(EmulatorConfiguration(overRate: .reject), strict: true)
+        #expect(text.contains(" 0 failed"), "\(text)")
+        #expect(text.contains("strict: pyclarify's data_frame over 152 days returned"), "\(text)")
+    }
+
+    /// Runs the script against a fresh emulator; its output, after checking it exited 0.
+    static func conversation(_ configuration: EmulatorConfiguration, strict: Bool = false) async throws -> String {
+        try await EmulatorHarness.with(configuration) { (h: EmulatorHarness) async throws -> String in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sigport-conformance-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -23,11 +41,11 @@ struct PyclarifyConformanceTests {
             let output = directory.appendingPathComponent("output.txt")
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("../Conformance/pyclarify_conformance.py").standardized
-            let status = try await Self.run(Self.python!, [script.path, credentials.path], output: output)
+            let status = try await Self.run(Self.python!, [script.path, credentials.path] + (strict ? ["--strict"] : []), output: output)
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             #expect(status == 0, "pyclarify conformance failed:\n\(text)")
-            #expect(text.contains(" 0 failed"), "\(text)")
-            #expect(!text.contains("FAIL"), "\(text)")
+            #expect(await h.emulator.stats().queueTimeouts == 0, "\(text)")
+            return text
         }
     }
 

@@ -46,7 +46,7 @@ struct PlanCommandTests {
             #expect(r.requests.byMethod.mapValues(\.requests) == ["integration.insert": 1, "integration.saveSignals": 1, "oauth/token": 1])
             #expect(r.total == 3)
             #expect(r.seconds == 3)
-            #expect(r.requests.limit == 9 * 1024 * 1024)
+            #expect(r.requests.limit == 8_000_000, "1.1's limit less sigport's margin")
             #expect(r.rows.total.values == 14381)
             #expect(r.rows.total.rejected == 1)
             #expect(r.rowsTooLargeForOneRequest == 0)
@@ -55,6 +55,15 @@ struct PlanCommandTests {
             #expect(printed.byMethod == ["integration.insert": 1, "integration.saveSignals": 1, "oauth/token": 1])
             #expect(lines(run.stdout).first == "rows read 2880 = mapped 2879 + rejected 1 + filtered 0")
             #expect(lines(run.stdout).last == "at the documented pace: 3 s")
+        }
+    }
+
+    @Test("--api-version 1.1beta1 packs to 9 MiB and speaks its saveSignals dialect")
+    func beta1() async throws {
+        try await withTemporaryDirectory { (dir: URL) async throws in
+            let (run, report) = try await plan(["-m", samplePath("Mappings/gateway-wide.yaml"), samplePath("samples/gateway"), "--api-version", "1.1beta1"], in: dir)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(try #require(report).requests.limit == 9 * 1024 * 1024)
         }
     }
 
