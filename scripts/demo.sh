@@ -16,7 +16,7 @@ for _ in $(seq 1 100); do
 done
 echo "== $(head -n 1 "$work/emulator.log")"
 echo "== credentials written to a 0600 file: $(stat -c %a "$work/credentials.json")"
-echo "== sigport check: a token and one read-only request per API, paced at 1 request/second"
+echo "== sigport check: a token and one read-only request per API, each paced at its method's rate"
 "$bin" check --credentials "$work/credentials.json"
 echo
 echo "== sigport validate: every row of the gateway logs against the mapping and the API's rules (offline)"

@@ -1,15 +1,15 @@
 import Foundation
 
 /// End to end at the documented pace: `sigport import` of about 60 full requests' worth of the
-/// wide CSV (9 MiB each: 565 MB of input) into an emulator at its default 1 request/second. Wall
-/// time must stay within 1.05 × the request count in seconds — building, sending and
+/// wide CSV (1.1's 8,000,000 bytes each: 480 MB of input) into an emulator at its default pace
+/// (1.1: 1 insert a second). Wall time must stay within 1.05 × the request count in seconds — building, sending and
 /// checkpointing hide behind the pace — and the emulator must count no 429. (Until the emulator
 /// stored samples in segments it took 5–7 s per 9 MiB insert, and this row used 1 MiB requests.)
 /// One run: a run is a minute by construction, and its figure is set by the pace, not by noise.
 struct EndToEndScenario {
-    /// 59 inserts of up to 9 MiB (the wide CSV's body is 0.97 bytes per byte of input), plus the
-    /// token fetch and saveSignals: 61 requests.
-    static let inputBytes = 565_000_000
+    /// 59 inserts of up to 8,000,000 bytes (the wide CSV's body is 0.97 bytes per byte of input),
+    /// plus the token fetch and saveSignals: 61 requests.
+    static let inputBytes = 480_000_000
 
     let input: GeneratedInput
 
@@ -36,7 +36,7 @@ struct EndToEndScenario {
                       met: ratio <= 1.05),
                 Check(target: "zero 429s", measured: "\(stats.paceViolations)", met: stats.paceViolations == 0),
             ]
-            row.notes.append("one run (a minute, set by the pace), requests of up to 9 MiB; the emulator counted \(stats.requests) requests (sigport: \(run.breakdown)), \(stats.paceViolations) pace violations, \(stats.sizeViolations) size violations.")
+            row.notes.append("one run (a minute, set by the pace), requests of up to \(GeneratedInput.describe(bytes: run.requests.limit)); the emulator counted \(stats.requests) requests (sigport: \(run.breakdown)), \(stats.paceViolations) pace violations, \(stats.sizeViolations) size violations.")
             return row
         }
     }

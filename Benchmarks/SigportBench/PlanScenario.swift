@@ -31,14 +31,15 @@ extension PlanScenario.Result {
         var row = ResultRow(scenario: scenario, input: input.title, measured: measured, bytes: input.bytes,
                             rows: report.total.read, values: report.total.values)
         row.setRequests(from: report)
-        row.notes.append(String(format: "builds request bodies %.1f× as fast as the documented pace sends them (1 request/s of 9 MiB takes %.1f MB/s of this input)",
-                                paceMargin, Double(input.bytes) / Double(max(report.bodyBytes, 1)) * Double(RequestFillCheck.maxRequestBytes) / 1e6))
+        let paced = Double(input.bytes) / Double(max(report.bodyBytes, 1)) * Double(report.requests.limit) / 1e6
+        row.notes.append(String(format: "builds request bodies %.1f× as fast as the documented pace sends them ", paceMargin)
+            + String(format: "(1 request/s of \(GeneratedInput.describe(bytes: report.requests.limit)) takes %.1f MB/s of this input)", paced))
         return row
     }
 
     /// Body bytes built per second over the bytes the pace sends per second: below 1, this
     /// input's import would wait on sigport rather than on the API.
-    var paceMargin: Double { Double(report.bodyBytes) / measured.medianSeconds / Double(RequestFillCheck.maxRequestBytes) }
+    var paceMargin: Double { Double(report.bodyBytes) / measured.medianSeconds / Double(report.requests.limit) }
 
     var megabytesPerSecond: Double { Double(input.bytes) / measured.medianSeconds / 1e6 }
 }
