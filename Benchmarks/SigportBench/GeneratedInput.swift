@@ -59,7 +59,7 @@ struct GeneratedInput {
     /// to be reused). With `larger`, a bigger file of the same format, a byte limit is met by
     /// copying that file's first rows rather than generating them again: the same bytes (every
     /// file of a format starts with the same rows), at the speed of a copy — generating the
-    /// end-to-end input's 565 MB took 12 s of a fresh clone's bench.
+    /// end-to-end input (565 MB then) took 12 s of a fresh clone's bench.
     static func make(_ format: any InputFormat, _ limit: InputLimit, in directory: String,
                      prefixOf larger: GeneratedInput? = nil) throws -> GeneratedInput {
         let folder = directory + "/inputs-r\(revision)"
