@@ -42,8 +42,6 @@ public struct IntegrationLimits: Sendable, Equatable {
     /// 1.1's "Rate limits" page: a request over its method's rate is queued, not refused; one
     /// queued for more than this long times out.
     public static let maxQueueSeconds = 10.0
-    /// … and one that needs more than this long in all, queueing included, times out too.
-    public static let maxRequestSeconds = 15.0
 
     /// The 1.1 page's per-method table.
     static let perMethod11: [String: Double] = [

@@ -48,4 +48,25 @@ struct RequestLimitTests {
             }
         }
     }
+
+    @Test("a request that times out in the emulator's rate-limit queue (HTTP 200, -32015) is sent again until it is served: every value stored once")
+    func queueTimeoutIsRetried() async throws {
+        // No queueing allowed: any insert sent inside the 1 s lane's interval times out at once.
+        // sigport paced at 4/s sends every second insert too early, and must retry it.
+        try await withEmulator(.init(queueLimit: .zero)) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let run = try await CLITests.run(["import", "--credentials", dir.appendingPathComponent("creds.json").path,
+                                                  "--mapping", ImportTests.mapping, ImportTests.samples,
+                                                  "--run-dir", dir.appendingPathComponent("run").path,
+                                                  "--max-request-bytes", "20000", "--requests-per-second", "4"], in: dir)
+                #expect(run.status == 1, "one sample row is rejected: \(run.output)")
+                #expect(run.output.contains("rows read 2880 = sent 2879 + rejected 1 + filtered 0"), "\(run.output)")
+                #expect(try await ImportTests.stored(emulator) == (try ImportTests.expected()))
+                let stats = await emulator.stats()
+                #expect(stats.queueTimeouts > 0, "the test needs timed-out requests: \(stats)")
+                #expect(!run.output.contains("(0 retries)"), "\(run.output)")
+            }
+        }
+    }
 }
