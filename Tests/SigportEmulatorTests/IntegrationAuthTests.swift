@@ -188,17 +188,23 @@ struct LimitTests {
         try await EmulatorHarness.with(.init(queueLimit: .seconds(3), paceClock: clock.pace)) { (h: EmulatorHarness) async throws in
             let i = h.integrationID
             // Five inserts at the same instant, each writing its own time: slots 0, 1, 2, 3 s; the
-            // fifth would wait 4 s, past the (shortened) queue limit.
+            // fifth would wait 4 s, past the (shortened) queue limit. Each is sent once the one
+            // before has reached the emulator (served, queued or timed out: each is counted once
+            // by requests + paceViolations until the clock moves), so a loaded machine cannot
+            // reorder them or let one arrive after the clock has moved.
+            let arrived = { let s = await h.emulator.stats(); return s.requests + s.paceViolations }
             let replies = try await withThrowingTaskGroup(of: (Int, EmulatorHarness.Reply).self) { group in
                 for n in 0..<5 {
                     group.addTask {
-                        try await Task.sleep(for: .milliseconds(100 * n))
-                        return (n, try await h.rpc("integration.insert", #"{"integration":"\#(i)","data":{"times":["2024-03-01T00:00:0\#(n)Z"],"series":{"a":[\#(n)]}}}"#))
+                        (n, try await h.rpc("integration.insert", #"{"integration":"\#(i)","data":{"times":["2024-03-01T00:00:0\#(n)Z"],"series":{"a":[\#(n)]}}}"#))
                     }
+                    while await arrived() < n + 1 { try await Task.sleep(for: .milliseconds(5)) }
                 }
-                // Let all five arrive, then move the clock a second at a time.
-                try await Task.sleep(for: .milliseconds(700))
-                for _ in 0..<4 { clock.advance(by: .seconds(1)); try await Task.sleep(for: .milliseconds(100)) }
+                // Move the clock a second at a time; after each, the next queued one is served.
+                for served in 2...4 {
+                    clock.advance(by: .seconds(1))
+                    while await h.emulator.stats().requests < served { try await Task.sleep(for: .milliseconds(5)) }
+                }
                 var replies: [Int: EmulatorHarness.Reply] = [:]
                 for try await (n, reply) in group { replies[n] = reply }
                 return replies
