@@ -136,7 +136,7 @@ struct MappingLoaderErrorTests {
         .init("layout unknown", "source: {format: csv, timestamp: {field: ts}}\ntarget: integration\nlayout: tall\n", 3, "layout",
               #"must be one of wide, long, not "tall""#),
         .init("ambiguous unknown", LoaderCase.timestamp("    field: ts\n    ambiguous: first"), 6, "source.timestamp.ambiguous",
-              #"must be one of earlier, later, reject, not "first""#),
+              #"must be one of earlier, later, infer, reject, not "first""#),
         .init("nonexistent misspelt", LoaderCase.timestamp("    field: ts\n    nonexistent: shfit"), 6, "source.timestamp.nonexistent",
               #"must be one of shift, reject, not "shfit" (did you mean "shift"?)"#),
         .init("delimiter unknown", "source:\n  format: csv\n  csv: {delimiter: ':'}\n", 3, "source.csv.delimiter", "must be one of , ; | or tab"),

@@ -286,14 +286,20 @@ struct TimestampDSTTests {
     static let osloOverlapCases: [(TimestampSpec.Ambiguous, Result<Int64, TSFailure>)] = [
         (TimestampSpec.Ambiguous.earlier, Result<Int64, TSFailure>.success(1_729_989_000_000_000)), // 00:30Z (+02:00)
         (.later, .success(1_729_992_600_000_000)), // 01:30Z (+01:00)
-        (.reject, .failure(.ambiguous)),
+        (.reject, .failure(.ambiguous(earlier: 1_729_989_000_000_000, later: 1_729_992_600_000_000))),
+        // infer leaves the choice to the row's place in its file (OverlapInference): both instants.
+        (.infer, .failure(.ambiguous(earlier: 1_729_989_000_000_000, later: 1_729_992_600_000_000))),
     ]
 
     @Test("Europe/Oslo, autumn: 02:00-02:59 on 2024-10-27 happens twice", arguments: osloOverlapCases)
     func osloOverlap(ambiguous: TimestampSpec.Ambiguous, expected: Result<Int64, TSFailure>) {
         #expect(parse("27.10.2024 02:30:00", .pattern(Self.oslo), zone: "Europe/Oslo", ambiguous: ambiguous) == expected)
         #expect(parse("2024-10-27T02:30:00", zone: "Europe/Oslo", ambiguous: ambiguous) == expected)
-        #expect(parse("2024-10-27 02:30:00.5", zone: "Europe/Oslo", ambiguous: ambiguous) == expected.map { $0 + 500_000 })
+        let halfSecondLater = expected.map { $0 + 500_000 }.mapError { failure in
+            guard case .ambiguous(let earlier, let later) = failure else { return failure }
+            return .ambiguous(earlier: earlier + 500_000, later: later + 500_000)
+        }
+        #expect(parse("2024-10-27 02:30:00.5", zone: "Europe/Oslo", ambiguous: ambiguous) == halfSecondLater)
         // Either side of the overlap is unique whatever the policy.
         #expect(parse("27.10.2024 01:59:59", .pattern(Self.oslo), zone: "Europe/Oslo", ambiguous: ambiguous) == .success(1_729_987_199_000_000))
         #expect(parse("27.10.2024 03:00:00", .pattern(Self.oslo), zone: "Europe/Oslo", ambiguous: ambiguous) == .success(1_729_994_400_000_000))
@@ -304,7 +310,7 @@ struct TimestampDSTTests {
         let pattern = TimestampSpec.Format.pattern("%Y-%m-%d %H:%M")
         #expect(parse("2024-03-10 02:30", pattern, zone: "America/New_York") == .failure(.gap))
         #expect(parse("2024-03-10 02:30", pattern, zone: "America/New_York", nonexistent: .shift) == .success(1_710_055_800_000_000)) // 07:30Z
-        #expect(parse("2024-11-03 01:30", pattern, zone: "America/New_York") == .failure(.ambiguous))
+        #expect(parse("2024-11-03 01:30", pattern, zone: "America/New_York") == .failure(.ambiguous(earlier: 1_730_611_800_000_000, later: 1_730_615_400_000_000)))
         #expect(parse("2024-11-03 01:30", pattern, zone: "America/New_York", ambiguous: .earlier) == .success(1_730_611_800_000_000)) // 05:30Z
         #expect(parse("2024-11-03 01:30", pattern, zone: "America/New_York", ambiguous: .later) == .success(1_730_615_400_000_000)) // 06:30Z
         #expect(parse("2024-07-01 12:00", pattern, zone: "America/New_York") == .success(1_719_849_600_000_000)) // 16:00Z

@@ -193,7 +193,7 @@ extension TimestampSpec {
         }
         return TimestampSpec(
             field: try fields.required("field").string(), format: format, timeZone: zone,
-            ambiguous: Ambiguous(rawValue: try fields["ambiguous"]?.oneOf(["earlier", "later", "reject"]) ?? "reject")!,
+            ambiguous: Ambiguous(rawValue: try fields["ambiguous"]?.oneOf(["earlier", "later", "infer", "reject"]) ?? "reject")!,
             nonexistent: Nonexistent(rawValue: try fields["nonexistent"]?.oneOf(["shift", "reject"]) ?? "reject")!)
     }
 }

@@ -82,14 +82,15 @@ public struct TimestampSpec: Sendable {
         /// A strptime-style pattern (`%d.%m.%Y %H:%M:%S`).
         case pattern(String)
     }
-    public enum Ambiguous: String, Sendable { case earlier, later, reject }
+    public enum Ambiguous: String, Sendable { case earlier, later, infer, reject }
     public enum Nonexistent: String, Sendable { case shift, reject }
 
     public var field: String
     public var format: Format
     /// For local times (no offset in the text): an IANA zone such as `Europe/Oslo`.
     public var timeZone: TimeZone?
-    /// A local time that happens twice (DST ends): take the earlier or later instant, or reject.
+    /// A local time that happens twice (DST ends): take the earlier or later instant, infer it
+    /// from the order of the file's rows (`OverlapInference`), or reject.
     public var ambiguous: Ambiguous
     /// A local time that never happens (DST starts): shift it forward by the gap, or reject.
     public var nonexistent: Nonexistent

@@ -37,6 +37,8 @@ public struct RowMapper {
     /// row has one, and one allocation less per row counts in long layouts (one value a row).
     private var valuesBuffer: [MappedValue] = []
     private var lastTime: (text: String, microseconds: Int64)?
+    /// With `ambiguous: infer`, the instant of each of this file's rows in a DST overlap.
+    private var overlaps = OverlapInference()
 
     /// What mapping a value needs of its signal spec, small enough to copy per value (a whole
     /// `SignalSpec`, with its templates and labels, costs a copy in the hot loop).
@@ -89,6 +91,7 @@ public struct RowMapper {
             throw SigportError(.invalidArgument, "\(file.path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(mapping.file) reads.",
                                hint: "Its columns are: \(fieldNames.joined(separator: ", ")).")
         }
+        overlaps = mapping.source.timestamp.ambiguous == .infer ? try OverlapInference.scan(file, mapping: mapping) : OverlapInference()
         fileFields = ["name": file.baseName]
         if let pattern = mapping.source.fileName {
             let name = file.baseName
@@ -150,7 +153,14 @@ public struct RowMapper {
             case .failure(.format): return reject(.timestampFormat, timeField)
             case .failure(.noZone): return reject(.timestampNoZone, timeField)
             case .failure(.gap): return reject(.timestampGap, timeField)
-            case .failure(.ambiguous): return reject(.timestampAmbiguous, timeField)
+            case .failure(.ambiguous(let earlier, let later)):
+                switch overlaps.choice(atByte: row.location.byteOffset) {
+                case .earlier: time = earlier
+                case .later: time = later
+                case .noRepeat: return reject(.timestampInfer, timeField, "a local time in the DST overlap that its series passes once: nothing says whether it is the first or the second (ambiguous: infer)")
+                case .outOfOrder: return reject(.timestampInfer, timeField, "a local time in the DST overlap of a series that goes back more than once there: its order does not say which it is (ambiguous: infer)")
+                case nil: return reject(.timestampAmbiguous, timeField)
+                }
             case .failure(.range): return reject(.timestampRange, timeField)
             }
         }

@@ -11,8 +11,9 @@ struct TimestampParser: Sendable {
         case noZone
         /// A local time that does not exist in the zone (the clocks jumped over it).
         case gap
-        /// A local time that happens twice, with `ambiguous: reject`.
-        case ambiguous
+        /// A local time that happens twice, with `ambiguous: reject` or `infer` (which then
+        /// picks one of the two instants by the row's place in its file).
+        case ambiguous(earlier: Int64, later: Int64)
         /// Outside years 0001–9999.
         case range
     }
@@ -247,7 +248,7 @@ struct TimestampParser: Sendable {
                 switch spec.ambiguous {
                 case .earlier: utcSeconds = earlier
                 case .later: utcSeconds = later
-                case .reject: return .failure(.ambiguous)
+                case .reject, .infer: return .failure(.ambiguous(earlier: earlier * 1_000_000 + Int64(micros), later: later * 1_000_000 + Int64(micros)))
                 }
             case .gap(let shifted):
                 guard spec.nonexistent == .shift else { return .failure(.gap) }
