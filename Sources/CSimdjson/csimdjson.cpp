@@ -1,3 +1,5 @@
+#include <cmath>
+#include <cstdlib>
 #include "csimdjson.h"
 
 #include <simdjson.h>
@@ -98,12 +100,13 @@ csj_type fill(const simdjson::dom::element &element, csj_value *out) {
     return out->type;
 }
 
-// simdjson 3.0.1 refuses integers beyond the range of uint64 (NUMBER_ERROR), which would reject
-// a whole line for one big id in a field nobody reads. Copies `buf` with every integer literal
-// (outside strings) of 20 or more digits in quotes, so that simdjson reads it as a string and the
-// reader hands out its exact digits (as it does for any integer a double cannot hold); false if
-// there is none.
-bool widen_big_integers(const char *buf, size_t len, std::string &out) {
+// simdjson 3.0.1 refuses integers beyond the range of uint64 and numbers beyond a double's
+// (NUMBER_ERROR), which would reject a whole line as invalid JSON for one big id in a field nobody
+// reads, or for one `1e309` whose row deserves the rule it breaks (`number-finite`, with its
+// column). Copies `buf` with every such literal (outside strings) in quotes, so that simdjson
+// reads it as a string and the reader hands out its exact text, as the CSV reader would; false
+// if there is none.
+bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out) {
     auto digit = [&](size_t i) { return i < len && buf[i] >= '0' && buf[i] <= '9'; };
     bool changed = false;
     bool in_string = false;
@@ -147,7 +150,12 @@ bool widen_big_integers(const char *buf, size_t len, std::string &out) {
                 if (i < len && (buf[i] == '+' || buf[i] == '-')) { i++; }
                 while (digit(i)) { i++; }
             }
-            if (!is_float && int_digits >= 20) {
+            bool out_of_range = !is_float && int_digits >= 20;
+            if (is_float) {
+                std::string literal(buf + start, i - start);
+                out_of_range = std::isinf(std::strtod(literal.c_str(), nullptr));
+            }
+            if (out_of_range) {
                 out.push_back('"');
                 out.append(buf + start, i - start);
                 out.push_back('"');
@@ -239,7 +247,7 @@ int csj_parse(csj_parser *parser, const char *buf, size_t len) {
     auto result = parser->parser.parse(buf, len, false);
     if (result.error() == simdjson::NUMBER_ERROR) {
         std::string widened;
-        if (widen_big_integers(buf, len, widened)) {
+        if (quote_out_of_range_numbers(buf, len, widened)) {
             parser->scratch = simdjson::padded_string(widened);
             auto retry = parser->parser.parse(parser->scratch);
             if (!retry.error()) { result = std::move(retry); }

@@ -147,16 +147,16 @@ struct ImportCommand: AsyncParsableCommand {
 
     static func summary(_ report: Importer.Report, ox: Bool = false) -> String {
         let t = report.total
-        var lines = [
-            "rows read \(t.read) = sent \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)\(report.resumed ? " (resumed run: counts include earlier sessions)" : "")",
+        var lines = ["rows read \(t.read) = sent \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)\(report.resumed ? " (resumed run: counts include earlier sessions)" : "")"]
+        lines.append(
             ox ? "\(report.events) events created for \(report.sensors) sensors and \(report.beacons) beacons"
                 + "; in doubt: \(report.inDoubtChunks + report.undecidedChunks) requests, \(report.inDoubtEvents + report.undecidedEvents) events"
                 + (report.undecidedChunks > 0 ? " (\(report.undecidedChunks) requests, \(report.undecidedEvents) events undecided)" : "")
                 + (report.resentChunks > 0 ? "; sent again after a lost answer: \(report.resentChunks) requests, \(report.resentEvents) events (each may now exist twice)" : "")
                 + (report.inDoubtEntities > 0 ? "; \(report.inDoubtEntities) sensors/beacons created again after a lost answer (any first copies stay unused)" : "")
-               : "\(t.values) values for \(report.signals) signals",
-            String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit),
-        ]
+               : "\(t.values) values for \(report.signals) signals")
+        lines += Validation.breakdown(report.files, total: t, mapped: "sent")
+        lines.append(String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit))
         for (method, m) in report.requests.byMethod.sorted(by: { $0.key < $1.key }) { lines.append("  \(method): \(m.requests) requests, \(m.bytes) bytes") }
         lines.append("HTTP statuses: " + report.httpStatuses.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         lines.append(String(format: "time: %.1f s, of which %.1f s waiting on the pace and %.1f s backing off (%d retries)",

@@ -27,7 +27,9 @@ struct StatusCommand: AsyncParsableCommand {
             print("\(input.finished ? "done " : String(format: "%4.0f%%", share)) \(input.path): \(input.rowsDone) rows done (sent \(input.mapped), rejected \(input.rejected), filtered \(input.filtered)), \(input.values) values")
         }
         let chunks = try checkpoint.chunkCounts()
-        print("requests: " + chunks.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ", \(chunks.bytes) bytes")
+        let states = chunks.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        // A run killed before its first request has rows read but nothing sent.
+        print(states.isEmpty ? "requests: none sent yet" : "requests: " + states.joined(separator: ", ") + ", \(chunks.bytes) bytes")
         if let last = try checkpoint.lastRequestAt() { print("last request: \(ISO8601DateFormatter().string(from: last))") }
         print("signals with ids: \(try checkpoint.signalIDs().count)")
     }

@@ -48,20 +48,29 @@ enum Validation {
         return (report, run.mapper)
     }
 
+    /// The summary's lines under its balance: each input's counts when there are several, with
+    /// its rejects by rule, then all rejects by rule (`mapped`: "sent" for an import).
+    static func breakdown(_ files: [MappingRun.FileReport], total: MappingRun.Counts, mapped: String) -> [String] {
+        func rules(_ counts: [String: Int]) -> [(String, Int)] { counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) } }
+        var lines: [String] = []
+        if files.count > 1 {
+            for file in files {
+                let c = file.counts
+                let byRule = c.rejectsByRule.isEmpty ? "" : " (" + rules(c.rejectsByRule).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
+                lines.append("  \(file.file): read \(c.read), \(mapped) \(c.mapped), rejected \(c.rejected)\(byRule), filtered \(c.filtered)")
+            }
+        }
+        for (rule, n) in rules(total.rejectsByRule) { lines.append("  rejected by \(rule): \(n)") }
+        return lines
+    }
+
     static func summary(_ report: MappingRun.Report, target: Mapping.Target) -> String {
         let t = report.total
         var lines = ["rows read \(t.read) = mapped \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)"]
         lines.append(target == .integration
             ? "\(t.values) values for \(report.signals) signals"
             : "\(t.values) events for \(report.sensors) sensors and \(report.beacons) beacons")
-        if report.files.count > 1 {
-            for file in report.files {
-                lines.append("  \(file.file): read \(file.counts.read), mapped \(file.counts.mapped), rejected \(file.counts.rejected), filtered \(file.counts.filtered)")
-            }
-        }
-        for (rule, n) in t.rejectsByRule.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
-            lines.append("  rejected by \(rule): \(n)")
-        }
+        lines += breakdown(report.files, total: t, mapped: "mapped")
         if let file = report.rejectsFile { lines.append("rejects: \(file)") }
         if let stop = report.stoppedByRejectLimit { lines.append("stopped: \(stop)") }
         return lines.joined(separator: "\n")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import SigportEmulator
+import Sigport
 
 /// `sigport import` end to end: the built binary against a real emulator on loopback, checked
 /// value by value against the input.
@@ -53,9 +54,17 @@ struct ImportTests {
         try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
             try await withTemporaryDirectory { (dir: URL) async throws in
                 try credentials.write(to: dir.appendingPathComponent("creds.json").path)
-                let run = try await CLITests.run(Self.importArguments(dir), in: dir)
+                let reportPath = dir.appendingPathComponent("report.json").path
+                let run = try await CLITests.run(Self.importArguments(dir, extra: ["--report", reportPath]), in: dir)
                 #expect(run.status == 1, "one sample row is rejected: \(run.output)")
                 #expect(run.output.contains("rows read 2880 = sent 2879 + rejected 1 + filtered 0"), "\(run.output)")
+                // Per input, with its rejects by rule, and all rejects by rule: in the summary and the report.
+                #expect(run.output.contains("gw-0107_2024-03.csv: read 1440, sent 1439, rejected 1 (timestamp-format 1), filtered 0"), "\(run.output)")
+                #expect(run.output.contains("gw-0042_2024-03.csv: read 1440, sent 1440, rejected 0, filtered 0"), "\(run.output)")
+                #expect(run.output.contains("  rejected by timestamp-format: 1"), "\(run.output)")
+                let report = try JSONDecoder().decode(Importer.Report.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+                #expect(report.total.rejectsByRule == ["timestamp-format": 1])
+                #expect(report.files.map(\.counts.rejectsByRule) == [[:], ["timestamp-format": 1]])
                 #expect(try await Self.stored(emulator) == (try Self.expected()))
                 let stats = await emulator.stats()
                 #expect(stats.paceViolations == 0)
@@ -91,6 +100,9 @@ struct ImportTests {
                 let tight = try await CLITests.run(Self.importArguments(dir, extra: small + ["--max-requests", "1", "--run-dir", dir.appendingPathComponent("tight").path]), in: dir)
                 #expect(tight.status == 5, "\(tight.output)")
                 #expect(tight.output.contains("stopped: the next step takes 2 requests (its signals' metadata, then its values) and the request budget of 1 has 1 left"), "\(tight.output)")
+                // Nothing was sent from it: status says so, not "requests: , 0 bytes".
+                let status = try await CLITests.run(["status", dir.appendingPathComponent("tight").path], in: dir)
+                #expect(status.status == 0 && status.output.contains("requests: none sent yet"), "\(status.output)")
                 let second = try await CLITests.run(Self.importArguments(dir, extra: small), in: dir)
                 #expect(second.status == 1, "\(second.output)")
                 #expect(try await Self.stored(emulator) == (try Self.expected()))

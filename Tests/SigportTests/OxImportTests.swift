@@ -107,6 +107,28 @@ struct OxImportTests {
         }
     }
 
+    @Test("the sent lines count the rows whose events a request carries, not the rejected rows of its range")
+    func sentLinesCountSentRows() async throws {
+        try await withEmulator(.init(requestInterval: .zero)) { (_: String, credentials: EmulatorCredentials, _: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let sample = try String(contentsOfFile: Self.samples + "/wrist-2024-03-01.jsonl", encoding: .utf8)
+                let good = sample.split(separator: "\n").prefix(20).map(String.init)
+                let input = try dir.write("w.jsonl", (good[..<10] + ["not json", #"{"t":"yesterday"}"#] + good[10...]).joined(separator: "\n") + "\n")
+                let run = try await CLITests.run(["import", "--credentials", dir.appendingPathComponent("creds.json").path, "--mapping", Self.mapping, input,
+                                                  "--run-dir", dir.appendingPathComponent("run").path, "--requests-per-second", "20", "--max-request-bytes", "4096"], in: dir)
+                #expect(run.status == 1, "\(run.output)")
+                #expect(run.output.contains("rows read 22 = sent 20 + rejected 2 + filtered 0"), "\(run.output)")
+                let sent = run.output.split(separator: "\n").compactMap { line -> Int? in
+                    guard let range = line.range(of: "sent POST /event: ") else { return nil }
+                    return Int(line[range.upperBound...].prefix { $0.isNumber })
+                }
+                #expect(sent.count > 1, "\(run.output)")
+                #expect(sent.reduce(0, +) == 20, "\(run.output)")
+            }
+        }
+    }
+
     /// A seed whose fault draws spare the first `clean` requests, cut request `clean + 1`, and
     /// spare the next `after` (the emulator draws once per request, and once more on a fault).
     /// The token request is gated like any other, so a rate of 1 would cut it too and no create

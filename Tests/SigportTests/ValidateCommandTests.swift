@@ -108,7 +108,7 @@ struct ValidateCommandTests {
                 rows read 2880 = mapped 2879 + rejected 1 + filtered 0
                 14381 values for 10 signals
                   \(samples)/gw-0042_2024-03.csv: read 1440, mapped 1440, rejected 0, filtered 0
-                  \(samples)/gw-0107_2024-03.csv: read 1440, mapped 1439, rejected 1, filtered 0
+                  \(samples)/gw-0107_2024-03.csv: read 1440, mapped 1439, rejected 1 (timestamp-format 1), filtered 0
                   rejected by timestamp-format: 1
                 rejects: \(dir.path)/rejects.jsonl
 

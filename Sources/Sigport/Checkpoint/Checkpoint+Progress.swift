@@ -79,12 +79,18 @@ extension Checkpoint {
 
     /// Each input's counts over every session of the run, their sum, and the rejects by rule.
     public func totals() throws -> (files: [MappingRun.FileReport], total: MappingRun.Counts) {
+        // Counted by SQLite: a run with millions of rejects does not load them to count them.
+        let byRule = try read { db in
+            try Row.fetchAll(db, sql: "SELECT input, rule, COUNT(*) FROM reject GROUP BY input, rule").reduce(into: [String: [String: Int]]()) {
+                $0[$1[0] as String, default: [:]][$1[1] as String] = $1[2] as Int
+            }
+        }
         let files = try inputs().map {
-            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values))
+            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, values: $0.values,
+                                                              rejectsByRule: byRule[$0.path] ?? [:]))
         }
         var total = MappingRun.Counts()
         for file in files { total.add(file.counts) }
-        total.rejectsByRule = try Dictionary(rejects().map { ($0.rule, 1) }, uniquingKeysWith: +)
         return (files, total)
     }
 

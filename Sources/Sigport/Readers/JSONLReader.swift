@@ -13,8 +13,7 @@ import Foundation
 ///   first byte in the (decompressed) input, `raw` the line without its terminator.
 ///
 /// Problems (reported as `.problem`; reading goes on with the next line):
-/// - `jsonl-syntax`: not valid JSON (simdjson's message), including numbers beyond the range of
-///   a Double (`1e400`) and nesting deeper than 1024.
+/// - `jsonl-syntax`: not valid JSON (simdjson's message), including nesting deeper than 1024.
 /// - `utf8`: the line is not valid UTF-8 (simdjson validates the whole line).
 /// - `jsonl-not-object`: valid JSON that is not an object (`[1,2]`, `3`, `"x"`).
 /// - `jsonl-not-scalar`: a path leads to an object or an array; `column` names the path. The
@@ -29,10 +28,11 @@ import Foundation
 /// - numbers are `.number(Double)`, except integers a Double cannot hold exactly (beyond ±2^53):
 ///   those are `.text` of their exact digits, so an id of 64-bit or more keeps every digit in a
 ///   template, epoch nanoseconds keep their precision, and a reading still parses to the nearest
-///   Double. simdjson refuses integers beyond UInt64 (`99999999999999999999`); for such a line the
-///   shim retries with those literals quoted, so one big id does not reject the line (`raw` stays
-///   the line as read). `-0` is simdjson's integer 0 (`.number(0)`, positive); `-0.0` keeps its
-///   sign. Numbers beyond Double's range (`1e400`) are `jsonl-syntax`.
+///   Double. simdjson refuses integers beyond UInt64 (`99999999999999999999`) and numbers beyond
+///   a Double (`1e400`); for such a line the shim retries with those literals quoted, so one big
+///   id does not reject the line, and a `1e400` reaches the mapper as the text it is, which
+///   rejects it as `number-finite` with its column, as it does in a CSV (`raw` stays the line as
+///   read). `-0` is simdjson's integer 0 (`.number(0)`, positive); `-0.0` keeps its sign.
 /// - With duplicate keys, the first one wins.
 ///
 /// Memory: the input is read in `chunkSize` pieces into one buffer that only grows for a line

@@ -197,7 +197,8 @@ public final class OxImporter {
                 switch try await create(body, path: "event", count: rows.count, chunk: chunkID) {
                 case .created(let ids):
                     ledger = zip(rows, ids).map { row, id in var row = row; row.id = id; return row }
-                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: endRow - chunk.ledger.firstRow))
+                    // The rows whose events the request carries: not those of its range rejected or filtered.
+                    onEvent(.sent(method: "POST /event", bytes: body.count, rows: chunk.ledger.spans.reduce(0) { $0 + $1.progress.mapped }))
                 case .inDoubt:
                     skipped = true
                 }
