@@ -49,7 +49,8 @@ enum Validation {
     }
 
     /// The summary's lines under its balance: each input's counts when there are several, with
-    /// its rejects by rule, then all rejects by rule (`mapped`: "sent" for an import).
+    /// its rejects by rule, then all rejects by rule and the blank lines skipped (`mapped`:
+    /// "sent" for an import).
     static func breakdown(_ files: [MappingRun.FileReport], total: MappingRun.Counts, mapped: String) -> [String] {
         func rules(_ counts: [String: Int]) -> [(String, Int)] { counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) } }
         var lines: [String] = []
@@ -57,10 +58,12 @@ enum Validation {
             for file in files {
                 let c = file.counts
                 let byRule = c.rejectsByRule.isEmpty ? "" : " (" + rules(c.rejectsByRule).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
-                lines.append("  \(file.file): read \(c.read), \(mapped) \(c.mapped), rejected \(c.rejected)\(byRule), filtered \(c.filtered)")
+                let blank = c.blankLines > 0 ? ", \(c.blankLines) blank lines" : ""
+                lines.append("  \(file.file): read \(c.read), \(mapped) \(c.mapped), rejected \(c.rejected)\(byRule), filtered \(c.filtered)\(blank)")
             }
         }
         for (rule, n) in rules(total.rejectsByRule) { lines.append("  rejected by \(rule): \(n)") }
+        if total.blankLines > 0 { lines.append("  blank lines skipped (no rows, so not in rows read): \(total.blankLines)") }
         return lines
     }
 

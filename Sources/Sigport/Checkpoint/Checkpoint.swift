@@ -146,6 +146,11 @@ public final class Checkpoint: Sendable {
                 t.primaryKey(["kind", "sourceID"])
             }
         }
+        migrator.registerMigration("v6-blank-lines") { db in
+            /// Blank lines an input held up to its resume point (all of them once finished): they
+            /// are no rows, and a report counts them; a resumed reader goes on from the count.
+            try db.alter(table: "input") { t in t.add(column: "blankLines", .integer).notNull().defaults(to: 0).check { $0 >= 0 } }
+        }
         return migrator
     }
 }
@@ -176,10 +181,11 @@ public struct InputRecord: Codable, Sendable, FetchableRecord, PersistableRecord
     public var resumeRow = 0
     public var resumeLine = 1
     public var resumeAfterCR = false
+    public var blankLines = 0
 
     /// Where a resumed run starts reading (nil: from the start).
     public var resumePoint: ResumePoint? {
-        resumeRow > 0 ? ResumePoint(row: resumeRow, position: ReadPosition(offset: byteOffsetDone, line: resumeLine, afterCR: resumeAfterCR)) : nil
+        resumeRow > 0 ? ResumePoint(row: resumeRow, position: ReadPosition(offset: byteOffsetDone, line: resumeLine, afterCR: resumeAfterCR, blankLines: blankLines)) : nil
     }
 }
 

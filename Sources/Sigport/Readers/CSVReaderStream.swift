@@ -47,6 +47,8 @@ struct CSVStreamState {
     var chunkOffset: Int64 = 0
     /// Line of the byte at `pos`.
     var line = 1
+    /// Blank lines skipped so far (see `ReadPosition.blankLines`).
+    var blankLines = 0
     /// The previous chunk ended with CR: an LF at the start of this one completes a CRLF.
     var crEndedLastChunk = false
     var lfContinuesCR = false
@@ -131,6 +133,8 @@ struct CSVStreamState {
             } else if parser.pointee.pstate == rowNotBegun {
                 // A blank line (or only spaces): not a row, unless it is too long.
                 let record = blankLineRecord(upTo: breakAt)
+                // The LF of a CRLF split across chunks ends no line of its own.
+                if record == nil && newLine { blankLines += 1 }
                 startRow(at: end, parser: parser, sink: sink)
                 if let record { return record }
             } else if let record = checkSize(sink: sink) {
@@ -153,6 +157,7 @@ struct CSVStreamState {
         }
         nextLF = -1
         line = position.line
+        blankLines = position.blankLines
         crEndedLastChunk = position.afterCR
         lfContinuesCR = false
         sourceEnded = false
@@ -391,7 +396,7 @@ final class CSVStream {
         guard !state.pointee.oversized, !state.pointee.skippingLine, state.pointee.carry.isEmpty,
               state.pointee.pos == state.pointee.rowStart else { return nil }
         return ReadPosition(offset: state.pointee.chunkOffset + Int64(state.pointee.pos), line: state.pointee.line,
-                            afterCR: state.pointee.crEndedLastChunk)
+                            afterCR: state.pointee.crEndedLastChunk, blankLines: state.pointee.blankLines)
     }
 
     func resume(at position: ReadPosition) throws {

@@ -8,7 +8,8 @@ import Foundation
 /// - Split on `\n`; a `\r` before it is dropped (CRLF). The last line needs no terminator.
 /// - A UTF-8 byte order mark at the very start of the input is skipped; the first line's
 ///   `byteOffset` is then 3.
-/// - Blank lines (only spaces, tabs, `\r`) are skipped, but counted in line numbers.
+/// - Blank lines (only spaces, tabs, `\r`) are skipped, but counted in line numbers and in
+///   `ReadPosition.blankLines`.
 /// - `location.line` is the 1-based physical line, `location.byteOffset` the offset of the line's
 ///   first byte in the (decompressed) input, `raw` the line without its terminator.
 ///
@@ -94,6 +95,8 @@ final class JSONLReaderState {
     /// Input offset of `buffer[0]`.
     private var base: Int64 = 0
     private var lineNumber = 0
+    /// Blank lines skipped so far (see `ReadPosition.blankLines`).
+    private var blankLines = 0
     private var atEOF = false
     private var skippingLongLine = false
     private var checkedBOM = false
@@ -205,7 +208,7 @@ final class JSONLReaderState {
     /// After the last line handed out (`line` is the next line's number). Nil while a line
     /// reported as too long is being skipped.
     var position: ReadPosition? {
-        skippingLongLine ? nil : ReadPosition(offset: base + Int64(start), line: lineNumber + 1)
+        skippingLongLine ? nil : ReadPosition(offset: base + Int64(start), line: lineNumber + 1, blankLines: blankLines)
     }
 
     func resume(at position: ReadPosition) throws {
@@ -215,6 +218,7 @@ final class JSONLReaderState {
         end = 0
         scan = 0
         lineNumber = position.line - 1
+        blankLines = position.blankLines
         atEOF = false
         skippingLongLine = false
         // At the very start a byte order mark is still to be skipped.
@@ -279,7 +283,7 @@ final class JSONLReaderState {
         if count == 0 || bytes[lineStart] != 0x7B {  // not `{`: maybe blank
             var i = lineStart
             while i < lineEnd, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
-            if i == lineEnd { return nil }
+            if i == lineEnd { blankLines += 1; return nil }
         }
 
         let status = csj_parse(parser, UnsafeRawPointer(bytes + lineStart).assumingMemoryBound(to: CChar.self), count)

@@ -83,7 +83,11 @@ final class ReadAhead {
                 do {
                     while batch.count < batchSize && batch.rawBytes < batchBytes {
                         let added = if csv != nil { try csv!.next(into: batch) } else { try reader.next(into: batch) }
-                        guard added else { batch.ended = true; break }
+                        guard added else {
+                            batch.ended = true
+                            batch.endPosition = csv?.position ?? reader.position
+                            break
+                        }
                         batch.setLastPosition(csv?.position ?? reader.position)
                     }
                 } catch {
@@ -128,7 +132,10 @@ final class ReadAhead {
                 pendingError = nil
                 throw error
             }
-            if ended { return nil }
+            if ended {
+                if let end = current?.endPosition { position = end }
+                return nil
+            }
             shared.condition.lock()
             while shared.ready.isEmpty {
                 shared.callerWaits = true

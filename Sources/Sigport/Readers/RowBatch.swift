@@ -42,6 +42,8 @@ final class RowBatch: @unchecked Sendable {
     /// Flat rows' fields, written there by the CSV reader's callbacks (see `CSVFieldSink`).
     let fields: UnsafeMutablePointer<FieldStore>
     var ended = false
+    /// Where the input ended (with its trailing blank lines counted), set with `ended`.
+    var endPosition: ReadPosition?
     var error: (any Error)?
 
     init(file: String, width: Int) {
@@ -77,6 +79,7 @@ final class RowBatch: @unchecked Sendable {
         contents.pointee.raw.removeAll(keepingCapacityUpTo: Self.keptCapacity)
         contents.pointee.rawBytes = 0
         ended = false
+        endPosition = nil
         error = nil
     }
 

@@ -94,10 +94,14 @@ public struct ReadPosition: Sendable, Hashable, Codable {
     public var offset: Int64
     public var line: Int
     public var afterCR = false
+    /// Blank lines (only spaces, tabs, `\r`) skipped before this point, from the input's start:
+    /// they hold no row, but a report counts them, and a resumed reader goes on counting.
+    public var blankLines = 0
 
-    public init(offset: Int64, line: Int, afterCR: Bool = false) {
+    public init(offset: Int64, line: Int, afterCR: Bool = false, blankLines: Int = 0) {
         self.offset = offset
         self.line = line
         self.afterCR = afterCR
+        self.blankLines = blankLines
     }
 }

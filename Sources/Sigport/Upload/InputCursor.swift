@@ -33,6 +33,7 @@ struct ChunkLedger: Sendable {
     mutating func close(at point: ImportRows.Point, finished: Bool) {
         progress.rowsDone = point.row
         progress.resume = point.resume
+        progress.blankLines = point.blankLines
         progress.finished = finished
     }
 
@@ -69,10 +70,15 @@ struct ImportRows {
     private(set) var before: ResumePoint?
     private(set) var after: ResumePoint?
 
-    /// The reading point after `row` rows, with the last resumable position at or before it.
+    /// Where the input ended, once it has (its trailing blank lines counted).
+    private var end: ReadPosition?
+
+    /// The reading point after `row` rows, with the last resumable position at or before it,
+    /// and the blank lines before that position.
     struct Point {
         var row: Int
         var resume: ResumePoint?
+        var blankLines = 0
     }
 
     init(_ input: InputFile, mapping: Mapping, mapper: inout RowMapper, record: InputRecord) throws {
@@ -97,7 +103,8 @@ struct ImportRows {
 
     /// Where the rows done so far end; `excludingLast`: the latest row is not done yet.
     func point(excludingLast: Bool = false) -> Point {
-        excludingLast ? Point(row: row - 1, resume: before) : Point(row: row, resume: after)
+        excludingLast ? Point(row: row - 1, resume: before, blankLines: before?.position.blankLines ?? 0)
+            : Point(row: row, resume: after, blankLines: end?.blankLines ?? after?.position.blankLines ?? 0)
     }
 
     enum Step {
@@ -110,7 +117,10 @@ struct ImportRows {
     /// The next row, nil at the end of the input.
     mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
         before = after
-        guard let item = try stream.next() else { return nil }
+        guard let item = try stream.next() else {
+            end = stream.position
+            return nil
+        }
         row += 1
         if let position = stream.position { after = ResumePoint(row: row, position: position) }
         let source: RowRef

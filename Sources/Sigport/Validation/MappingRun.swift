@@ -9,12 +9,15 @@ public struct MappingRun {
         public var mapped = 0
         public var rejected = 0
         public var filtered = 0
+        /// Lines holding nothing (only spaces, tabs, `\r`): no row, so not in `read`.
+        public var blankLines = 0
         /// Values (integration) or events (ox) in the mapped rows.
         public var values = 0
         public var rejectsByRule: [String: Int] = [:]
 
         mutating func add(_ other: Counts) {
             read += other.read; mapped += other.mapped; rejected += other.rejected; filtered += other.filtered; values += other.values
+            blankLines += other.blankLines
             for (rule, n) in other.rejectsByRule { rejectsByRule[rule, default: 0] += n }
         }
     }
@@ -83,6 +86,7 @@ public struct MappingRun {
                     total.add(counts)
                     if limit.exceeded(rejected: counts.rejected, read: counts.read, final: false)
                         || limit.exceeded(rejected: total.rejected, read: total.read, final: false) {
+                        counts.blankLines = rows.position?.blankLines ?? 0
                         report.stoppedByRejectLimit = "more than \(limit) rows rejected (\(input.path) \(counts.rejected) of \(counts.read), all \(total.rejected) of \(total.read))"
                         report.total = total
                         report.files.append(FileReport(file: input.path, counts: counts))
@@ -90,6 +94,7 @@ public struct MappingRun {
                     }
                 }
             }
+            counts.blankLines = rows.position?.blankLines ?? 0
             report.total.add(counts)
             report.files.append(FileReport(file: input.path, counts: counts))
             if let limit = maxRejects, limit.exceeded(rejected: counts.rejected, read: counts.read, final: true) {
