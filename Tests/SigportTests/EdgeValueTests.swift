@@ -57,7 +57,7 @@ struct EdgeRun {
 
     /// The rule ids of docs/mapping.md ("Rule ids").
     static let documentedRules = Set(RejectRule.allCases.map(\.rawValue)).union([
-        "csv-ragged", "csv-quote", "csv-row-size", "utf8", "jsonl-syntax", "jsonl-not-object", "jsonl-not-scalar", "jsonl-line-too-long",
+        "csv-ragged", "csv-quote", "csv-row-size", "utf8", "jsonl-syntax", "jsonl-not-object", "jsonl-not-scalar", "jsonl-not-array", "jsonl-line-too-long",
     ])
 }
 

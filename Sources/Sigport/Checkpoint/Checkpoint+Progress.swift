@@ -86,7 +86,7 @@ extension Checkpoint {
             }
         }
         let files = try inputs().map {
-            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, blankLines: $0.blankLines, values: $0.values,
+            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, blankLines: $0.blankLines, values: $0.values, unmapped: $0.unmapped,
                                                               rejectsByRule: byRule[$0.path] ?? [:]))
         }
         var total = MappingRun.Counts()
@@ -117,6 +117,7 @@ extension Checkpoint {
         public var rejected = 0
         public var filtered = 0
         public var values = 0
+        public var unmapped = 0
         /// Blank lines before the resume point, or in the whole input once it is finished (not
         /// added up: each close knows the count from the input's start).
         public var blankLines = 0
@@ -148,11 +149,11 @@ extension Checkpoint {
                 let resume = progress.resume
                 try db.execute(sql: """
                     UPDATE input SET rowsDone = ?, byteOffsetDone = ?, resumeRow = ?, resumeLine = ?, resumeAfterCR = ?, blankLines = ?,
-                      mapped = mapped + ?, rejected = rejected + ?, filtered = filtered + ?, "values" = "values" + ?, finished = ?
+                      mapped = mapped + ?, rejected = rejected + ?, filtered = filtered + ?, "values" = "values" + ?, unmapped = unmapped + ?, finished = ?
                     WHERE path = ?
                     """, arguments: [progress.rowsDone, resume?.position.offset ?? 0, resume?.row ?? 0, resume?.position.line ?? 1,
                                      resume?.position.afterCR ?? false, progress.blankLines, progress.mapped, progress.rejected, progress.filtered,
-                                     progress.values, progress.finished, span.input])
+                                     progress.values, progress.unmapped, progress.finished, span.input])
             }
             for reject in rejects { try reject.insert(db, onConflict: .ignore) }
             try results(db)

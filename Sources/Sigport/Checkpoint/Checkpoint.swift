@@ -151,6 +151,10 @@ public final class Checkpoint: Sendable {
             /// are no rows, and a report counts them; a resumed reader goes on from the count.
             try db.alter(table: "input") { t in t.add(column: "blankLines", .integer).notNull().defaults(to: 0).check { $0 >= 0 } }
         }
+        migrator.registerMigration("v7-unmapped") { db in
+            /// Array elements of sent rows that no part of the mapping read.
+            try db.alter(table: "input") { t in t.add(column: "unmapped", .integer).notNull().defaults(to: 0).check { $0 >= 0 } }
+        }
         return migrator
     }
 }
@@ -182,6 +186,7 @@ public struct InputRecord: Codable, Sendable, FetchableRecord, PersistableRecord
     public var resumeLine = 1
     public var resumeAfterCR = false
     public var blankLines = 0
+    public var unmapped = 0
 
     /// Where a resumed run starts reading (nil: from the start).
     public var resumePoint: ResumePoint? {

@@ -6,6 +6,9 @@ public struct MappedRow: Sendable {
     public var values: [MappedValue] = []
     /// ox target.
     public var events: [MappedEvent] = []
+    /// Array elements no part of the mapping read: of `source.each`, those none of its value
+    /// fields had a value in; of arrays read by position, those past the last position read.
+    public var unmapped = 0
 }
 
 /// A value for the integration target.

@@ -112,7 +112,7 @@ extension Mapping {
 
 extension SourceSpec {
     static func load(_ value: YAMLValue) throws -> SourceSpec {
-        let fields = try value.fields(known: ["format", "csv", "timestamp", "decimal", "nulls", "file_name", "filters", "defaults"])
+        let fields = try value.fields(known: ["format", "csv", "timestamp", "decimal", "nulls", "file_name", "filters", "defaults", "each"])
         let format = Mapping.Format(rawValue: try fields.required("format").oneOf(["csv", "jsonl"]))!
         var csv = CSVDialect()
         if let options = fields["csv"] {
@@ -144,11 +144,19 @@ extension SourceSpec {
             fileName = try NSRegularExpressionBox(pattern: try pattern.string(), at: pattern)
         }
         let nulls = Set(try fields["nulls"]?.strings() ?? [""])
+        var each: String?
+        if let e = fields["each"] {
+            guard format == .jsonl else { throw e.error("is only for format: jsonl (an array of readings in each line)") }
+            let path = try e.string()
+            do { _ = try JSONLPath.jsonPointer(for: path) } catch let error as SigportError { throw e.error("is not a JSON path: \(error.message)") }
+            each = path
+        }
         return SourceSpec(
             format: format, csv: csv, timestamp: try TimestampSpec.load(try fields.required("timestamp")),
             decimalComma: decimalComma, nulls: nulls, longestNull: nulls.map(\.utf8.count).max() ?? 0,
             fileName: fileName, filters: try fields["filters"]?.items().map(RowFilter.load) ?? [],
-            defaults: Dictionary(uniqueKeysWithValues: try fields["defaults"]?.entries().map { ($0.key, try $0.value.string()) } ?? []))
+            defaults: Dictionary(uniqueKeysWithValues: try fields["defaults"]?.entries().map { ($0.key, try $0.value.string()) } ?? []),
+            each: each)
     }
 }
 
@@ -223,6 +231,14 @@ extension Mapping {
     /// `{file.x}` needs a capture named x in `source.file_name.pattern`, and `{id}` a long layout:
     /// otherwise every row would be rejected, so the mapping is refused before any row is read.
     func checkPlaceholders(file: String) throws {
+        if source.each != nil, let ox {
+            for template in Array(ox.sensor.values) + Array(ox.beacon?.values ?? [:].values) {
+                if let item = template.fields.first(where: Mapping.isItem) {
+                    throw MappingError(file: file, line: template.line, key: template.key,
+                                       message: "{\(item)} in \"\(template.text)\": a sensor or beacon comes from the line, not from an element of source.each")
+                }
+            }
+        }
         let captures = Set(source.fileName?.captureNames ?? []).union(["name"])
         let templates = signals.flatMap(\.templates) + (ox.map { ox in ox.events.map(\.eventType) + Array(ox.sensor.values) + Array(ox.beacon?.values ?? [:].values) } ?? [])
         for template in templates {

@@ -9,7 +9,8 @@ extension Mapping {
             reader.readOnly(Set(referencedFields))
             return reader
         case .jsonl:
-            return try JSONLReader(source: input.open(), file: input.path, paths: referencedFields)
+            return try JSONLReader(source: input.open(), file: input.path, paths: referencedFields,
+                                   each: source.each.map { JSONLEach(path: $0, items: itemFields) })
         }
     }
 }

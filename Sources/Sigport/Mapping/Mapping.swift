@@ -24,8 +24,10 @@ public struct Mapping: Sendable {
     }
 
     /// Every row field the mapping reads, each once, in a stable order: what a JSONL reader is
-    /// asked for, and what a CSV header must have.
-    public var referencedFields: [String] {
+    /// asked for, and what a CSV header must have. With `source.each`, not the element's fields.
+    public var referencedFields: [String] { allFields.filter { source.each == nil || !Mapping.isItem($0) } }
+
+    private var allFields: [String] {
         var seen = Set<String>()
         var fields: [String] = []
         func add(_ name: String?) { if let name, seen.insert(name).inserted { fields.append(name) } }
@@ -48,6 +50,16 @@ public struct Mapping: Sendable {
         }
         return fields
     }
+
+    /// The element fields (`item.k`, as written) the mapping reads, each once, in a stable order.
+    /// Without `source.each` there are none: `item.k` is then a field like any other.
+    public var itemFields: [String] { source.each == nil ? [] : allFields.filter(Mapping.isItem) }
+
+    /// Whether a field (with `source.each`) reads the current element: `item` or `item.<path>`.
+    public static func isItem(_ field: String) -> Bool { field == "item" || field.hasPrefix("item.") }
+
+    /// The path inside the element that an item field reads (`""` for the element itself).
+    public static func itemPath(_ field: String) -> String { field == "item" ? "" : String(field.dropFirst(5)) }
 }
 
 public struct SourceSpec: Sendable {
@@ -65,6 +77,9 @@ public struct SourceSpec: Sendable {
     public var filters: [RowFilter]
     /// Values used when a field is empty or missing.
     public var defaults: [String: String]
+    /// JSONL: the path of an array whose elements are one reading each; `item.<path>` fields
+    /// (and `{item.<path>}` in templates) read the element's own fields.
+    public var each: String? = nil
 }
 
 /// `NSRegularExpression` is not `Sendable`; it is immutable and thread-safe, so the box is.

@@ -52,6 +52,10 @@ public struct RowMapper {
         var asRead: Bool { scale == 1 && offset == 0 }
     }
     private let hotSignals: [HotSignal]
+    /// Per signal spec (and per ox event spec): it reads an element of `source.each`, so it is
+    /// mapped once per element, not once per row.
+    private let itemSignals: [Bool]
+    private let itemEvents: [Bool]
 
     public init(mapping: Mapping) {
         self.mapping = mapping
@@ -59,6 +63,9 @@ public struct RowMapper {
             HotSignal(field: $0.field ?? mapping.long?.valueField ?? "", valueType: $0.valueType, scale: $0.scale, offset: $0.offset,
                       states: $0.states)
         }
+        let each = mapping.source.each != nil
+        itemSignals = mapping.signals.map { spec in each && ([spec.field].compactMap { $0 } + spec.templates.flatMap(\.fields)).contains(where: Mapping.isItem) }
+        itemEvents = (mapping.ox?.events ?? []).map { spec in each && ([spec.field].compactMap { $0 } + spec.eventType.fields).contains(where: Mapping.isItem) }
         self.timestamps = TimestampParser(mapping.source.timestamp)
         self.rules = FieldRules(mapping.source)
     }
@@ -66,7 +73,9 @@ public struct RowMapper {
     /// Prepares for the rows of one file: which value holds which field, and the file-name
     /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
     public mutating func start(file: InputFile, fieldNames: [String]) throws {
-        let index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        // An element's item fields come after the row's fields in its context (see `elementContext`).
+        for (j, item) in mapping.itemFields.enumerated() { index[item] = fieldNames.count + j }
         rules = FieldRules(mapping.source, index: index)
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
         eventPosition = (mapping.ox?.events ?? []).map { index[$0.field ?? mapping.long?.valueField ?? ""] }
@@ -135,9 +144,19 @@ public struct RowMapper {
         case .flat(let flat): RowContext(flat: flat, rules: rules)
         }
         for filter in mapping.source.filters where filter.skips(context.text(filter.field)) { return .filtered }
-        func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil) -> MapOutcome {
-            .rejected(Rejection(location: row.location, column: column, value: column.flatMap { context.display($0) },
+        func reject(_ rule: RejectRule, _ column: String?, _ message: String? = nil, in fields: RowContext? = nil) -> MapOutcome {
+            .rejected(Rejection(location: row.location, column: column, value: column.flatMap { (fields ?? context).display($0) },
                                 rule: rule.rawValue, message: message ?? rule.summary, raw: row.raw))
+        }
+        // The row's array read element by element (`source.each`), and arrays read by position.
+        var elements = 0, items: [FieldValue] = [], itemWidth = 0
+        if case .source(let source) = row, mapping.source.each != nil {
+            elements = source.elements
+            items = source.items
+            itemWidth = mapping.itemFields.count
+        }
+        func elementContext(_ e: Int) -> RowContext {
+            RowContext(values: context.values + items[(e * itemWidth)..<((e + 1) * itemWidth)], rules: rules)
         }
 
         let timeField = mapping.source.timestamp.field
@@ -178,9 +197,9 @@ public struct RowMapper {
                 signalMemo.enter(flat)
                 memo = true
             }
-            // By index, not `for spec in`: copying a spec per value retained and released its
-            // field name and states.
-            for s in hotSignals.indices {
+            /// Spec `s`'s value in `context` (the row's, or an element's), appended; the row's
+            /// rejection if it breaks a rule.
+            func addValue(_ s: Int, _ context: RowContext) -> MapOutcome? {
                 let number: Double
                 var text = CellText.absent
                 switch hotSignals[s].valueType {
@@ -191,29 +210,43 @@ public struct RowMapper {
                         read = plain
                     } else {
                         let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
-                        if context.isEmpty(value) { continue }
+                        if context.isEmpty(value) { return nil }
                         switch context.numberAndText(value) {
                         case .success(let general): read = general
-                        case .failure(let rule): return reject(rule, hotSignals[s].field)
+                        case .failure(let rule): return reject(rule, hotSignals[s].field, in: context)
                         }
                     }
                     number = read.value * hotSignals[s].scale + hotSignals[s].offset
                     if hotSignals[s].asRead { text = read.text }
-                    guard number.isFinite else { return reject(.finite, hotSignals[s].field) }
+                    guard number.isFinite else { return reject(.finite, hotSignals[s].field, in: context) }
                 case .enum:
                     let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
-                    if context.isEmpty(value) { continue }
+                    if context.isEmpty(value) { return nil }
                     switch enumKey(value, states: hotSignals[s].states, context: context) {
                     case .success(let key): number = Double(key)
-                    case .failure(let rule): return reject(rule, hotSignals[s].field)
+                    case .failure(let rule): return reject(rule, hotSignals[s].field, in: context)
                     }
                 }
                 let signal: Int
-                switch signalOf(spec: s, context, rowID: rowID, memo: memo) {
+                switch signalOf(spec: s, context, rowID: rowID, memo: memo && !itemSignals[s]) {
                 case .success(let i): signal = i
-                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                case .failure(let failure): return reject(failure.rule, failure.column, failure.message, in: context)
                 }
                 mapped.values.append(MappedValue(signal: signal, value: number, text: text))
+                return nil
+            }
+            // By index, not `for spec in`: copying a spec per value retained and released its
+            // field name and states.
+            for s in hotSignals.indices where !itemSignals[s] {
+                if let rejected = addValue(s, context) { return rejected }
+            }
+            for e in 0..<elements {
+                let element = elementContext(e)
+                let before = mapped.values.count
+                for s in hotSignals.indices where itemSignals[s] {
+                    if let rejected = addValue(s, element) { return rejected }
+                }
+                if mapped.values.count == before { mapped.unmapped += 1 }
             }
         case .ox:
             let ox = mapping.ox!
@@ -229,21 +262,37 @@ public struct RowMapper {
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
             } else { beacon = nil }
-            for (e, spec) in ox.events.enumerated() {
+            /// Event spec `e`'s event in `context` (the row's, or an element's), appended; the
+            /// row's rejection if it breaks a rule.
+            func addEvent(_ e: Int, _ context: RowContext, _ renderer: TemplateRenderer) -> MapOutcome? {
+                let spec = ox.events[e]
                 let field = spec.field ?? mapping.long!.valueField
                 let value = context.value(at: eventPosition[e], field: field)
-                if context.isEmpty(value) { continue }
+                if context.isEmpty(value) { return nil }
                 let reading: Int64
                 switch Self.oxReading(value, spec.reading, context: context) {
                 case .success(let r): reading = r
-                case .failure(let rule): return reject(rule, field)
+                case .failure(let rule): return reject(rule, field, in: context)
                 }
-                guard case .success(let type) = oxRenderer.render(spec.eventType), !type.isEmpty else {
-                    return reject(.oxText, oxRenderer.column(of: spec.eventType), "event_type is empty")
+                guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
+                    return reject(.oxText, renderer.column(of: spec.eventType), "event_type is empty", in: context)
                 }
                 mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: reading))
+                return nil
+            }
+            for e in ox.events.indices where !itemEvents[e] {
+                if let rejected = addEvent(e, context, oxRenderer) { return rejected }
+            }
+            for n in 0..<elements {
+                let element = elementContext(n)
+                let before = mapped.events.count
+                for e in ox.events.indices where itemEvents[e] {
+                    if let rejected = addEvent(e, element, renderer(element, rowID: rowID)) { return rejected }
+                }
+                if mapped.events.count == before { mapped.unmapped += 1 }
             }
         }
+        if case .source(let source) = row { mapped.unmapped += source.unreadElements }
         if mapping.target == .integration { valuesBuffer = mapped.values }
         return .mapped(mapped)
     }

@@ -13,7 +13,10 @@
 public enum JSONLPath {
     /// The JSON pointer for `path`; throws `SigportError(.invalidArgument)` naming the path.
     public static func jsonPointer(for path: String) throws -> String {
-        let tokens = try parse(path)
+        jsonPointer(for: try parse(path)[...])
+    }
+
+    private static func jsonPointer(for tokens: ArraySlice<Token>) -> String {
         var pointer = ""
         for token in tokens {
             pointer += "/"
@@ -25,6 +28,23 @@ public enum JSONLPath {
             }
         }
         return pointer
+    }
+
+    /// The arrays `paths` read by position, each with how many positions it reads (its highest
+    /// index + 1): an element past them is read by none, which a reader counts.
+    public static func positionalArrays(_ paths: [String]) throws -> [(pointer: String, reads: Int)] {
+        var reads: [String: Int] = [:]
+        var order: [String] = []
+        for path in paths {
+            let tokens = try parse(path)
+            for (k, token) in tokens.enumerated() {
+                guard case .index(let index) = token else { continue }
+                let prefix = jsonPointer(for: tokens[..<k])
+                if reads[prefix] == nil { order.append(prefix) }
+                reads[prefix] = max(reads[prefix] ?? 0, index + 1)
+            }
+        }
+        return order.map { ($0, reads[$0]!) }
     }
 
     enum Token: Equatable {

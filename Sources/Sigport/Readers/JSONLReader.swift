@@ -53,13 +53,15 @@ public struct JSONLReader: RowReader {
     ///   - file: the input's name for `RowLocation.file` (`-` for standard input).
     ///   - paths: the fields to read, in `JSONLPath` syntax (`payload.hr`, `readings[0].v`,
     ///     `["x.y"]`); invalid syntax throws `SigportError(.invalidArgument)` naming the path.
-    public init(source: any ByteSource, file: String, paths: [String],
+    ///   - each: an array to read element by element (`SourceRow.elements`, `.items`).
+    public init(source: any ByteSource, file: String, paths: [String], each: JSONLEach? = nil,
                 chunkSize: Int = JSONLReader.defaultChunkSize,
                 maxLineLength: Int = JSONLReader.defaultMaxLineLength) throws {
         precondition(chunkSize > 0 && maxLineLength > 0)
         let pointers = try paths.map { try JSONLPath.jsonPointer(for: $0) }
         fieldNames = paths
-        state = try JSONLReaderState(source: source, file: file, paths: paths, pointers: pointers,
+        state = try JSONLReaderState(source: source, file: file, paths: paths, pointers: pointers, each: each,
+                                     positional: try JSONLPath.positionalArrays(paths),
                                      chunkSize: chunkSize, maxLineLength: maxLineLength)
     }
 
@@ -70,6 +72,18 @@ public struct JSONLReader: RowReader {
     public var position: ReadPosition? { state.position }
 
     public mutating func resume(at position: ReadPosition) throws { try state.resume(at: position) }
+}
+
+/// An array whose elements are read one by one, as `source.each` says: its path, and the
+/// fields read in each element (`item.k` for the element's `k`, `item` for the element itself).
+public struct JSONLEach: Sendable {
+    public var path: String
+    public var items: [String]
+
+    public init(path: String, items: [String]) {
+        self.path = path
+        self.items = items
+    }
 }
 
 final class JSONLReaderState {
@@ -101,10 +115,20 @@ final class JSONLReaderState {
     private var skippingLongLine = false
     private var checkedBOM = false
 
+    /// `each`'s array pointer and, per item field, its pointer inside an element.
+    private let each: (pointer: String, path: String, items: [String], suffixes: [String])?
+    /// Arrays read by position, and how many positions.
+    private let positional: [(pointer: String, reads: Int)]
+
     static let rawPrefixOfLongLine = 4096
 
-    init(source: any ByteSource, file: String, paths: [String], pointers: [String],
-         chunkSize: Int, maxLineLength: Int) throws {
+    init(source: any ByteSource, file: String, paths: [String], pointers: [String], each: JSONLEach?,
+         positional: [(pointer: String, reads: Int)], chunkSize: Int, maxLineLength: Int) throws {
+        self.each = try each.map { each in
+            (try JSONLPath.jsonPointer(for: each.path), each.path, each.items,
+             try each.items.map { item in item == "item" ? "" : try JSONLPath.jsonPointer(for: String(item.dropFirst(5))) })
+        }
+        self.positional = positional
         guard let parser = csj_parser_create() else {
             throw SigportError(.invalidArgument, "Cannot create a JSON parser: out of memory.")
         }
@@ -302,29 +326,70 @@ final class JSONLReaderState {
                                        message: "The line is valid JSON but not an object.", raw: self.bytes(lineStart, count)))
         }
 
+        func notScalar(_ path: String) -> ReadOutcome {
+            .problem(RowProblem(location: location(lineStart), rule: "jsonl-not-scalar",
+                                message: "\(path) is an object or an array, not a single value.",
+                                column: path, raw: self.bytes(lineStart, count)))
+        }
         var values: [FieldValue] = []
         values.reserveCapacity(paths.count)
         csj_lookup_paths(parser, compiled, found)
         for index in 0..<paths.count {
-            let value = found[index]
-            switch value.type {
-            case CSJ_NULL:
-                values.append(.null)
-            case CSJ_BOOL:
-                values.append(.bool(value.boolean != 0))
-            case CSJ_NUMBER:
-                values.append(Self.number(value))
-            case CSJ_STRING:
-                values.append(.text(String(decoding: UnsafeRawBufferPointer(start: value.string, count: value.length), as: UTF8.self)))
-            case CSJ_CONTAINER:
-                return .problem(RowProblem(location: location(lineStart), rule: "jsonl-not-scalar",
-                                           message: "\(paths[index]) is an object or an array, not a single value.",
-                                           column: paths[index], raw: self.bytes(lineStart, count)))
-            default:
-                values.append(.missing)
+            guard let value = Self.scalar(found[index]) else { return notScalar(paths[index]) }
+            values.append(value)
+        }
+        var row = SourceRow(location: location(lineStart), values: values, raw: [])
+        if let each {
+            var array = csj_value()
+            // No array (missing, null) is no readings; an object or a single value is not an array.
+            let type = lookUp(each.pointer, &array)
+            let n = type == CSJ_CONTAINER ? arrayCount(each.pointer) : type == CSJ_MISSING || type == CSJ_NULL ? 0 : -1
+            if n < 0 {
+                return .problem(RowProblem(location: location(lineStart), rule: "jsonl-not-array",
+                                           message: "\(each.path) (source.each) is not an array of readings.",
+                                           column: each.path, raw: self.bytes(lineStart, count)))
+            }
+            row.elements = n
+            row.items.reserveCapacity(n * each.items.count)
+            for element in 0..<n {
+                for (item, suffix) in zip(each.items, each.suffixes) {
+                    var found = csj_value()
+                    _ = lookUp("\(each.pointer)/\(element)\(suffix)", &found)
+                    guard let value = Self.scalar(found) else { return notScalar("\(each.path)[\(element)].\(item.dropFirst(5))") }
+                    row.items.append(value)
+                }
             }
         }
-        return .row(SourceRow(location: location(lineStart), values: values, raw: self.bytes(lineStart, count)))
+        for array in positional { row.unreadElements += max(0, arrayCount(array.pointer) - array.reads) }
+        row.raw = self.bytes(lineStart, count)
+        return .row(row)
+    }
+
+    private func lookUp(_ pointer: String, _ out: inout csj_value) -> csj_type {
+        var pointer = pointer
+        return pointer.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { csj_lookup(parser, $0.baseAddress, $0.count, &out) }
+        }
+    }
+
+    /// The element count of the array at `pointer`; -1 when there is none (or not an array).
+    private func arrayCount(_ pointer: String) -> Int {
+        var pointer = pointer
+        return pointer.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { Int(csj_array_begin(parser, $0.baseAddress, $0.count)) }
+        }
+    }
+
+    /// A found value as a field value; nil for an object or an array.
+    private static func scalar(_ value: csj_value) -> FieldValue? {
+        switch value.type {
+        case CSJ_NULL: .null
+        case CSJ_BOOL: .bool(value.boolean != 0)
+        case CSJ_NUMBER: number(value)
+        case CSJ_STRING: .text(String(decoding: UnsafeRawBufferPointer(start: value.string, count: value.length), as: UTF8.self))
+        case CSJ_CONTAINER: nil
+        default: .missing
+        }
     }
 
     /// A JSON number as a field value: integers beyond ±2^53 as their exact digits (see the type's

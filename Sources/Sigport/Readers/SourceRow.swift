@@ -38,6 +38,12 @@ public struct SourceRow: Sendable {
     public var values: [FieldValue]
     /// The row as in the input, without its line terminator.
     public var raw: [UInt8]
+    /// With an array read element by element (`JSONLEach`): its element count, and each
+    /// element's item fields, element after element.
+    public var elements = 0
+    public var items: [FieldValue] = []
+    /// Elements of arrays read by position (`readings[0].v`) past the last position read.
+    public var unreadElements = 0
 
     public init(location: RowLocation, values: [FieldValue], raw: [UInt8]) {
         self.location = location

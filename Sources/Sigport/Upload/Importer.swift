@@ -74,7 +74,7 @@ public final class Importer {
     private let inputIndex: [String: Int32]
     private var nextSequence = 0
     /// A row that did not fit the last request: it opens the next one.
-    private var carried: (ledger: ChunkLedger, time: Int64, values: [MappedValue], ref: FrameRowRef)?
+    private var carried: (ledger: ChunkLedger, time: Int64, values: [MappedValue], unmapped: Int, ref: FrameRowRef)?
     private var tracker: ProgressTracker?
 
     public init(mapping: Mapping, inputs: [InputFile], client: IntegrationClient, options: Options,
@@ -190,7 +190,7 @@ public final class Importer {
         if let carried {
             self.carried = nil
             chunk = BuiltChunk(sequence: nextSequence, ledger: carried.ledger, frame: newFrame())
-            let added = chunk.add(time: carried.time, values: carried.values, ref: carried.ref, signals: mapper.signals)
+            let added = chunk.add(time: carried.time, values: carried.values, unmapped: carried.unmapped, ref: carried.ref, signals: mapper.signals)
             precondition(added, "a row that fits an empty request did not")
         } else {
             guard let ledger = try cursor.startLedger(mapper: &mapper) else { return nil }
@@ -203,14 +203,14 @@ public final class Importer {
                 let values = mapped.values
                 let ref = FrameRowRef(input: inputIndex[rows.input.path] ?? 0, values: Int32(values.count), time: mapped.time,
                                       line: source.location.line, offset: source.location.byteOffset)
-                if !chunk.add(time: mapped.time, values: values, ref: ref, signals: mapper.signals) {
+                if !chunk.add(time: mapped.time, values: values, unmapped: mapped.unmapped, ref: ref, signals: mapper.signals) {
                     var empty = newFrame()
                     if !empty.add(time: mapped.time, values: values, name: { mapper.signals[$0].inputID }) {
                         chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
                     } else {
                         // The row opens the next request.
                         chunk.ledger.close(at: rows.point(excludingLast: true), finished: false)
-                        carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, ref)
+                        carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, mapped.unmapped, ref)
                         return chunk
                     }
                 }
@@ -278,10 +278,11 @@ struct BuiltChunk: Sendable {
     }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
-    mutating func add(time: Int64, values: [MappedValue], ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
+    mutating func add(time: Int64, values: [MappedValue], unmapped: Int, ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
         guard frame.add(time: time, values: values, name: { catalog[$0].inputID }) else { return false }
         ledger.progress.mapped += 1
         ledger.progress.values += values.count
+        ledger.progress.unmapped += unmapped
         rows.append(ref)
         return true
     }

@@ -142,6 +142,7 @@ public final class OxImporter {
                 chunk.times += Array(repeating: mapped.time, count: mapped.events.count)
                 chunk.ledger.progress.mapped += 1
                 chunk.ledger.progress.values += mapped.events.count
+                chunk.ledger.progress.unmapped += mapped.unmapped
             }
             if let doubtful = doubt, rows.row == doubtful.rows.upperBound {
                 try await send(&chunk, at: rows.point(), doubt: &doubt)

@@ -13,11 +13,13 @@ public struct MappingRun {
         public var blankLines = 0
         /// Values (integration) or events (ox) in the mapped rows.
         public var values = 0
+        /// Array elements of mapped rows that no part of the mapping read (`MappedRow.unmapped`).
+        public var unmapped = 0
         public var rejectsByRule: [String: Int] = [:]
 
         mutating func add(_ other: Counts) {
             read += other.read; mapped += other.mapped; rejected += other.rejected; filtered += other.filtered; values += other.values
-            blankLines += other.blankLines
+            blankLines += other.blankLines; unmapped += other.unmapped
             for (rule, n) in other.rejectsByRule { rejectsByRule[rule, default: 0] += n }
         }
     }
@@ -69,6 +71,7 @@ public struct MappingRun {
                 case .mapped(let mapped):
                     counts.mapped += 1
                     counts.values += mapped.values.count + mapped.events.count
+                    counts.unmapped += mapped.unmapped
                     try sink(mapped, mapper)
                 }
             }
