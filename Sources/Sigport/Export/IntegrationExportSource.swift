@@ -185,13 +185,7 @@ public final class IntegrationExportSource: ExportSource {
                 let reply = try await client.post(ByteBuffer(bytes: body), method: method)
                 if reply.status == 200, let result = try result(reply.body) { return .answered(result) }
                 let envelope = try? JSONDecoder().decode(RPCResponseEnvelope<IgnoredResult>.self, from: Data(reply.body.readableBytesView))
-                if reply.status == 200, let error = envelope?.error, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
-                    throw IntegrationClient.rejected(method, error)
-                }
-                guard reply.status >= 500 || reply.status == 429 || reply.status == 200 else {
-                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(reply.status).", hint: envelope?.error.map { "Server: \($0.message)" })
-                }
-                return .retry(reason: envelope?.error.map { "JSON-RPC \($0.code)" } ?? (reply.status == 200 ? "an answer sigport cannot read" : "HTTP \(reply.status)"))
+                return .retry(reason: try IntegrationClient.retryReason(method, status: reply.status, error: envelope?.error))
             } catch let error as SigportError where error.code == .unreachable {
                 return .retry(reason: "no answer")
             }

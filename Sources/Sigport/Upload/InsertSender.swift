@@ -198,17 +198,14 @@ struct RPCExchange: Sendable {
                 let answer = try await client.send(body, method: method, as: InsertSender.SignalsByInput.self)
                 stats.httpStatuses[String(answer.status), default: 0] += 1
                 if answer.status == 200, let result = answer.result { return .answered(result) }
-                if let error = answer.error, answer.status == 200, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) {
-                    if error.code == RPCErrorCode.invalidParams.rawValue { throw ContentRefusal(message: "\(IntegrationClient.rejected(method, error))") }
-                    throw IntegrationClient.rejected(method, error)
+                // A refused content is split by the sender; every other answer is read as any job's.
+                if let error = answer.error, answer.status == 200, error.code == RPCErrorCode.invalidParams.rawValue {
+                    throw ContentRefusal(message: "\(IntegrationClient.rejected(method, error))")
                 }
                 if answer.status == 400 || answer.status == 413 {
                     throw ContentRefusal(message: "HTTP \(answer.status)" + (answer.error.map { ": \($0.message)" } ?? ""))
                 }
-                guard answer.status >= 500 || answer.status == 429 || answer.status == 200 else {
-                    throw SigportError(.rejectedByServer, "\(method) got HTTP \(answer.status).", hint: answer.error.map { "Server: \($0.message)" })
-                }
-                return .retry(reason: answer.error.map { "JSON-RPC \($0.code)" } ?? "HTTP \(answer.status)")
+                return .retry(reason: try IntegrationClient.retryReason(method, status: answer.status, error: answer.error))
             } catch let error as SigportError where error.code == .unreachable {
                 stats.httpStatuses["no answer", default: 0] += 1
                 return .retry(reason: "no answer")

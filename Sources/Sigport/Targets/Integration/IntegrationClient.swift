@@ -134,6 +134,17 @@ public struct IntegrationClient: Sendable {
         return (token.access_token, Date().addingTimeInterval(token.expires_in))
     }
 
+    /// What an answer that holds no usable result means, the same for every job that retries: a
+    /// JSON-RPC error not worth repeating, or an HTTP status other than 200, 429 and 5xx, is final
+    /// (thrown); anything else is worth sending again, for the reason returned.
+    static func retryReason(_ method: String, status: Int, error: RPCErrorObject?) throws -> String {
+        if status == 200, let error, !(RPCErrorCode(rawValue: error.code)?.isRetryable ?? false) { throw rejected(method, error) }
+        guard status >= 500 || status == 429 || status == 200 else {
+            throw SigportError(.rejectedByServer, "\(method) got HTTP \(status).", hint: error.map { "Server: \($0.message)" })
+        }
+        return error.map { "JSON-RPC \($0.code)" } ?? (status == 200 ? "an answer sigport cannot read" : "HTTP \(status)")
+    }
+
     static func rejected(_ method: String, _ error: RPCErrorObject) -> SigportError {
         let fields = error.data?.params?.map { "\($0.key): \($0.value.joined(separator: "; "))" }.sorted().joined(separator: ", ")
         return SigportError(.rejectedByServer, "\(method) was refused: \(error.message) (JSON-RPC \(error.code)).",
