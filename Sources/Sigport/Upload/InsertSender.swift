@@ -141,10 +141,15 @@ struct InsertSender: Sendable {
     private func readAgain(_ rows: [FrameRowRef]) throws -> [(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])] {
         var mapper = RowMapper(mapping: mapping)
         var out: [(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])] = []
+        // The mapper starts once per input, not per row: starting reads an `ambiguous: infer` input whole.
+        var started: Int32?
         for row in rows {
             let input = inputs[Int(row.input)]
             var reader = try mapping.reader(for: input)
-            try mapper.start(file: input, fieldNames: reader.fieldNames)
+            if started != row.input {
+                try mapper.start(file: input, fieldNames: reader.fieldNames)
+                started = row.input
+            }
             try reader.resume(at: ReadPosition(offset: row.offset, line: row.line))
             switch try reader.next() {
             case .row(let source):
