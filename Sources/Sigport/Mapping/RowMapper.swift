@@ -148,16 +148,10 @@ public struct RowMapper {
             .rejected(Rejection(location: row.location, column: column, value: column.flatMap { (fields ?? context).display($0) },
                                 rule: rule.rawValue, message: message ?? rule.summary, raw: row.raw))
         }
-        // The row's array read element by element (`source.each`), and arrays read by position.
-        var elements = 0, items: [FieldValue] = [], itemWidth = 0
-        if case .source(let source) = row, mapping.source.each != nil {
-            elements = source.elements
-            items = source.items
-            itemWidth = mapping.itemFields.count
-        }
-        func elementContext(_ e: Int) -> RowContext {
-            RowContext(values: context.values + items[(e * itemWidth)..<((e + 1) * itemWidth)], rules: rules)
-        }
+        // The row's array read element by element (`source.each`): element e's context is the
+        // row's values, then its item fields (the positions `start` gave them).
+        let source: SourceRow? = if case .source(let source) = row, mapping.source.each != nil { source } else { nil }
+        let elements = source?.elements ?? 0, itemWidth = mapping.itemFields.count
 
         let timeField = mapping.source.timestamp.field
         let time: Int64
@@ -197,54 +191,20 @@ public struct RowMapper {
                 signalMemo.enter(flat)
                 memo = true
             }
-            /// Spec `s`'s value in `context` (the row's, or an element's), appended; the row's
-            /// rejection if it breaks a rule.
-            func addValue(_ s: Int, _ context: RowContext) -> MapOutcome? {
-                let number: Double
-                var text = CellText.absent
-                switch hotSignals[s].valueType {
-                case .numeric:
-                    let read: (value: Double, text: CellText)
-                    if let bytes = context.plainBytes(at: valuePosition[s]), let plain = NumberText.plainDecimalAndText(bytes) {
-                        // A flat row's plain decimal, read in place: what `numberAndText` makes of its text.
-                        read = plain
-                    } else {
-                        let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
-                        if context.isEmpty(value) { return nil }
-                        switch context.numberAndText(value) {
-                        case .success(let general): read = general
-                        case .failure(let rule): return reject(rule, hotSignals[s].field, in: context)
-                        }
-                    }
-                    number = read.value * hotSignals[s].scale + hotSignals[s].offset
-                    if hotSignals[s].asRead { text = read.text }
-                    guard number.isFinite else { return reject(.finite, hotSignals[s].field, in: context) }
-                case .enum:
-                    let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
-                    if context.isEmpty(value) { return nil }
-                    switch enumKey(value, states: hotSignals[s].states, context: context) {
-                    case .success(let key): number = Double(key)
-                    case .failure(let rule): return reject(rule, hotSignals[s].field, in: context)
-                    }
-                }
-                let signal: Int
-                switch signalOf(spec: s, context, rowID: rowID, memo: memo && !itemSignals[s]) {
-                case .success(let i): signal = i
-                case .failure(let failure): return reject(failure.rule, failure.column, failure.message, in: context)
-                }
-                mapped.values.append(MappedValue(signal: signal, value: number, text: text))
-                return nil
-            }
             // By index, not `for spec in`: copying a spec per value retained and released its
             // field name and states.
             for s in hotSignals.indices where !itemSignals[s] {
-                if let rejected = addValue(s, context) { return rejected }
+                if let failure = addValue(s, context, rowID: rowID, memo: memo, to: &mapped.values) {
+                    return reject(failure.rule, failure.column, failure.message)
+                }
             }
             for e in 0..<elements {
-                let element = elementContext(e)
+                let element = RowContext(values: context.values + source!.items[(e * itemWidth)..<((e + 1) * itemWidth)], rules: rules)
                 let before = mapped.values.count
                 for s in hotSignals.indices where itemSignals[s] {
-                    if let rejected = addValue(s, element) { return rejected }
+                    if let failure = addValue(s, element, rowID: rowID, memo: false, to: &mapped.values) {
+                        return reject(failure.rule, failure.column, failure.message, in: element)
+                    }
                 }
                 if mapped.values.count == before { mapped.unmapped += 1 }
             }
@@ -262,39 +222,85 @@ public struct RowMapper {
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
             } else { beacon = nil }
-            /// Event spec `e`'s event in `context` (the row's, or an element's), appended; the
-            /// row's rejection if it breaks a rule.
-            func addEvent(_ e: Int, _ context: RowContext, _ renderer: TemplateRenderer) -> MapOutcome? {
-                let spec = ox.events[e]
-                let field = spec.field ?? mapping.long!.valueField
-                let value = context.value(at: eventPosition[e], field: field)
-                if context.isEmpty(value) { return nil }
-                let reading: Int64
-                switch Self.oxReading(value, spec.reading, context: context) {
-                case .success(let r): reading = r
-                case .failure(let rule): return reject(rule, field, in: context)
-                }
-                guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
-                    return reject(.oxText, renderer.column(of: spec.eventType), "event_type is empty", in: context)
-                }
-                mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: type, reading: reading))
-                return nil
-            }
             for e in ox.events.indices where !itemEvents[e] {
-                if let rejected = addEvent(e, context, oxRenderer) { return rejected }
+                switch event(e, context, oxRenderer) {
+                case .success(let event): if let event { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: event.type, reading: event.reading)) }
+                case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
+                }
             }
             for n in 0..<elements {
-                let element = elementContext(n)
+                let element = RowContext(values: context.values + source!.items[(n * itemWidth)..<((n + 1) * itemWidth)], rules: rules)
                 let before = mapped.events.count
                 for e in ox.events.indices where itemEvents[e] {
-                    if let rejected = addEvent(e, element, renderer(element, rowID: rowID)) { return rejected }
+                    switch event(e, element, renderer(element, rowID: rowID)) {
+                    case .success(let event): if let event { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: event.type, reading: event.reading)) }
+                    case .failure(let failure): return reject(failure.rule, failure.column, failure.message, in: element)
+                    }
                 }
                 if mapped.events.count == before { mapped.unmapped += 1 }
             }
         }
-        if case .source(let source) = row { mapped.unmapped += source.unreadElements }
+        if case .source(let read) = row { mapped.unmapped += read.unreadElements }
         if mapping.target == .integration { valuesBuffer = mapped.values }
         return .mapped(mapped)
+    }
+
+    /// Spec `s`'s value in `context` (the row's, or an element's of `source.each`), appended to
+    /// `values`; the rule it breaks, if it does. A method, not a function nested in `mapRow`: one
+    /// that captured the row's values boxed them, a tenth of a wide CSV plan's time.
+    private mutating func addValue(_ s: Int, _ context: RowContext, rowID: String?, memo: Bool, to values: inout [MappedValue]) -> TemplateFailure? {
+        func failure(_ rule: RejectRule) -> TemplateFailure { TemplateFailure(rule: rule, column: hotSignals[s].field, message: rule.summary) }
+        let number: Double
+        var text = CellText.absent
+        switch hotSignals[s].valueType {
+        case .numeric:
+            let read: (value: Double, text: CellText)
+            if let bytes = context.plainBytes(at: valuePosition[s]), let plain = NumberText.plainDecimalAndText(bytes) {
+                // A flat row's plain decimal, read in place: what `numberAndText` makes of its text.
+                read = plain
+            } else {
+                let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
+                if context.isEmpty(value) { return nil }
+                switch context.numberAndText(value) {
+                case .success(let general): read = general
+                case .failure(let rule): return failure(rule)
+                }
+            }
+            number = read.value * hotSignals[s].scale + hotSignals[s].offset
+            if hotSignals[s].asRead { text = read.text }
+            guard number.isFinite else { return failure(.finite) }
+        case .enum:
+            let value = context.value(at: valuePosition[s], field: hotSignals[s].field)
+            if context.isEmpty(value) { return nil }
+            switch enumKey(value, states: hotSignals[s].states, context: context) {
+            case .success(let key): number = Double(key)
+            case .failure(let rule): return failure(rule)
+            }
+        }
+        switch signalOf(spec: s, context, rowID: rowID, memo: memo) {
+        case .success(let signal):
+            values.append(MappedValue(signal: signal, value: number, text: text))
+            return nil
+        case .failure(let failure): return failure
+        }
+    }
+
+    /// Event spec `e`'s type and reading in `context` (the row's, or an element's); nil when its
+    /// field is empty, the rule it breaks when it breaks one.
+    private func event(_ e: Int, _ context: RowContext, _ renderer: TemplateRenderer) -> Result<(type: String, reading: Int64)?, TemplateFailure> {
+        let spec = mapping.ox!.events[e]
+        let field = spec.field ?? mapping.long!.valueField
+        let value = context.value(at: eventPosition[e], field: field)
+        if context.isEmpty(value) { return .success(nil) }
+        let reading: Int64
+        switch Self.oxReading(value, spec.reading, context: context) {
+        case .success(let r): reading = r
+        case .failure(let rule): return .failure(TemplateFailure(rule: rule, column: field, message: rule.summary))
+        }
+        guard case .success(let type) = renderer.render(spec.eventType), !type.isEmpty else {
+            return .failure(TemplateFailure(rule: .oxText, column: renderer.column(of: spec.eventType), message: "event_type is empty"))
+        }
+        return .success((type, reading))
     }
 
     /// The row's time. Rows of a long layout repeat their time text row after row (a reading
