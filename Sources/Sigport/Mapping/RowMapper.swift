@@ -56,6 +56,9 @@ public struct RowMapper {
     /// mapped once per element, not once per row.
     private let itemSignals: [Bool]
     private let itemEvents: [Bool]
+    /// How many item fields an element of `source.each` has; nil without `each`. Kept here, not
+    /// read from `mapping` per row: reading it there copied the source spec.
+    private let itemWidth: Int?
 
     public init(mapping: Mapping) {
         self.mapping = mapping
@@ -64,6 +67,7 @@ public struct RowMapper {
                       states: $0.states)
         }
         let each = mapping.source.each != nil
+        itemWidth = each ? mapping.itemFields.count : nil
         itemSignals = mapping.signals.map { spec in each && ([spec.field].compactMap { $0 } + spec.templates.flatMap(\.fields)).contains(where: Mapping.isItem) }
         itemEvents = (mapping.ox?.events ?? []).map { spec in each && ([spec.field].compactMap { $0 } + spec.eventType.fields).contains(where: Mapping.isItem) }
         self.timestamps = TimestampParser(mapping.source.timestamp)
@@ -150,8 +154,8 @@ public struct RowMapper {
         }
         // The row's array read element by element (`source.each`): element e's context is the
         // row's values, then its item fields (the positions `start` gave them).
-        let source: SourceRow? = if case .source(let source) = row, mapping.source.each != nil { source } else { nil }
-        let elements = source?.elements ?? 0, itemWidth = mapping.itemFields.count
+        let source: SourceRow? = if let itemWidth, case .source(let source) = row, itemWidth >= 0 { source } else { nil }
+        let elements = source?.elements ?? 0, itemWidth = itemWidth ?? 0
 
         let timeField = mapping.source.timestamp.field
         let time: Int64
