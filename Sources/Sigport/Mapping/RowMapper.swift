@@ -154,7 +154,7 @@ public struct RowMapper {
         }
         // The row's array read element by element (`source.each`): element e's context is the
         // row's values, then its item fields (the positions `start` gave them).
-        let source: SourceRow? = if let itemWidth, case .source(let source) = row, itemWidth >= 0 { source } else { nil }
+        let source: SourceRow? = if itemWidth != nil, case .source(let source) = row { source } else { nil }
         let elements = source?.elements ?? 0, itemWidth = itemWidth ?? 0
 
         let timeField = mapping.source.timestamp.field
@@ -228,7 +228,7 @@ public struct RowMapper {
             } else { beacon = nil }
             for e in ox.events.indices where !itemEvents[e] {
                 switch event(e, context, oxRenderer) {
-                case .success(let event): if let event { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: event.type, reading: event.reading)) }
+                case .success(let found): if let found { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: found.type, reading: found.reading)) }
                 case .failure(let failure): return reject(failure.rule, failure.column, failure.message)
                 }
             }
@@ -237,7 +237,7 @@ public struct RowMapper {
                 let before = mapped.events.count
                 for e in ox.events.indices where itemEvents[e] {
                     switch event(e, element, renderer(element, rowID: rowID)) {
-                    case .success(let event): if let event { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: event.type, reading: event.reading)) }
+                    case .success(let found): if let found { mapped.events.append(MappedEvent(sensor: sensor, beacon: beacon, eventType: found.type, reading: found.reading)) }
                     case .failure(let failure): return reject(failure.rule, failure.column, failure.message, in: element)
                     }
                 }
