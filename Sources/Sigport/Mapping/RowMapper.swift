@@ -78,7 +78,7 @@ public struct RowMapper {
     /// captures. Fails when the file lacks a field the mapping reads, or its name does not match.
     public mutating func start(file: InputFile, fieldNames: [String]) throws {
         var index = Dictionary(fieldNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        // An element's item fields come after the row's fields in its context (see `elementContext`).
+        // An element's item fields come after the row's fields in its context (see `element(_:of:_:)`).
         for (j, item) in mapping.itemFields.enumerated() { index[item] = fieldNames.count + j }
         rules = FieldRules(mapping.source, index: index)
         valuePosition = mapping.signals.map { index[$0.field ?? mapping.long?.valueField ?? ""] }
@@ -155,7 +155,7 @@ public struct RowMapper {
         // The row's array read element by element (`source.each`): element e's context is the
         // row's values, then its item fields (the positions `start` gave them).
         let source: SourceRow? = if itemWidth != nil, case .source(let source) = row { source } else { nil }
-        let elements = source?.elements ?? 0, itemWidth = itemWidth ?? 0
+        let elements = source?.elements ?? 0
 
         let timeField = mapping.source.timestamp.field
         let time: Int64
@@ -203,7 +203,7 @@ public struct RowMapper {
                 }
             }
             for e in 0..<elements {
-                let element = RowContext(values: context.values + source!.items[(e * itemWidth)..<((e + 1) * itemWidth)], rules: rules)
+                let element = element(e, of: source!, context)
                 let before = mapped.values.count
                 for s in hotSignals.indices where itemSignals[s] {
                     if let failure = addValue(s, element, rowID: rowID, memo: false, to: &mapped.values) {
@@ -233,7 +233,7 @@ public struct RowMapper {
                 }
             }
             for n in 0..<elements {
-                let element = RowContext(values: context.values + source!.items[(n * itemWidth)..<((n + 1) * itemWidth)], rules: rules)
+                let element = element(n, of: source!, context)
                 let before = mapped.events.count
                 for e in ox.events.indices where itemEvents[e] {
                     switch event(e, element, renderer(element, rowID: rowID)) {
@@ -250,8 +250,8 @@ public struct RowMapper {
     }
 
     /// Spec `s`'s value in `context` (the row's, or an element's of `source.each`), appended to
-    /// `values`; the rule it breaks, if it does. A method, not a function nested in `mapRow`: one
-    /// that captured the row's values boxed them, a tenth of a wide CSV plan's time.
+    /// `values`; the rule it breaks, if it does. A method, not a function nested in `mapRow`: a
+    /// nested function captured the row being built, which then lived on the heap, in every row.
     private mutating func addValue(_ s: Int, _ context: RowContext, rowID: String?, memo: Bool, to values: inout [MappedValue]) -> TemplateFailure? {
         func failure(_ rule: RejectRule) -> TemplateFailure { TemplateFailure(rule: rule, column: hotSignals[s].field, message: rule.summary) }
         let number: Double
@@ -287,6 +287,13 @@ public struct RowMapper {
             return nil
         case .failure(let failure): return failure
         }
+    }
+
+    /// Element `e` of the row's `source.each` array as a context: the row's values, then the
+    /// element's item fields, at the positions `start` gave them.
+    private func element(_ e: Int, of source: SourceRow, _ context: RowContext) -> RowContext {
+        let width = itemWidth ?? 0
+        return RowContext(values: context.values + source.items[(e * width)..<((e + 1) * width)], rules: rules)
     }
 
     /// Event spec `e`'s type and reading in `context` (the row's, or an element's); nil when its
