@@ -58,11 +58,15 @@ enum Validation {
             for file in files {
                 let c = file.counts
                 let byRule = c.rejectsByRule.isEmpty ? "" : " (" + rules(c.rejectsByRule).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
-                let extra = (c.unmapped > 0 ? ", \(c.unmapped) unmapped elements" : "") + (c.blankLines > 0 ? ", \(c.blankLines) blank lines" : "")
+                let extra = (c.duplicates > 0 ? ", \(c.duplicates) duplicate values" : "") + (c.unmapped > 0 ? ", \(c.unmapped) unmapped elements" : "")
+                    + (c.blankLines > 0 ? ", \(c.blankLines) blank lines" : "")
                 lines.append("  \(file.file): read \(c.read), \(mapped) \(c.mapped), rejected \(c.rejected)\(byRule), filtered \(c.filtered)\(extra)")
             }
         }
         for (rule, n) in rules(total.rejectsByRule) { lines.append("  rejected by \(rule): \(n)") }
+        if total.duplicates > 0 {
+            lines.append("  duplicate values (a signal's time already had one; one of the two kept, as the mapping's duplicates: says): \(total.duplicates), so the API holds \(total.values - total.duplicates) of the \(total.values) values")
+        }
         if total.unmapped > 0 { lines.append("  array elements no field of the mapping read (unmapped): \(total.unmapped)") }
         if total.blankLines > 0 { lines.append("  blank lines skipped (no rows, so not in rows read): \(total.blankLines)") }
         return lines

@@ -86,7 +86,7 @@ extension Checkpoint {
             }
         }
         let files = try inputs().map {
-            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, blankLines: $0.blankLines, values: $0.values, unmapped: $0.unmapped,
+            MappingRun.FileReport(file: $0.path, counts: .init(read: $0.rowsDone, mapped: $0.mapped, rejected: $0.rejected, filtered: $0.filtered, blankLines: $0.blankLines, values: $0.values, unmapped: $0.unmapped, duplicates: $0.duplicates,
                                                               rejectsByRule: byRule[$0.path] ?? [:]))
         }
         var total = MappingRun.Counts()
@@ -118,6 +118,7 @@ extension Checkpoint {
         public var filtered = 0
         public var values = 0
         public var unmapped = 0
+        public var duplicates = 0
         /// Blank lines before the resume point, or in the whole input once it is finished (not
         /// added up: each close knows the count from the input's start).
         public var blankLines = 0
@@ -133,9 +134,12 @@ extension Checkpoint {
 
     /// In one transaction: the request acknowledged (if any), the progress of the inputs its
     /// rows came from, the rows rejected among them and the signal ids the server returned.
-    public func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], signals: [SignalIDRecord]) throws {
+    /// `blocks`: the blocks of duplicate times closed among the rows, with their inputs' paths.
+    func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], signals: [SignalIDRecord],
+                     blocks: [(ClosedBlock, input: String)] = []) throws {
         try acknowledge(chunk: chunk, spans: spans, rejects: rejects) { db in
             for signal in signals { try signal.save(db) }
+            for (block, input) in blocks { try Self.insert(block, input: input, db) }
         }
     }
 
@@ -149,11 +153,11 @@ extension Checkpoint {
                 let resume = progress.resume
                 try db.execute(sql: """
                     UPDATE input SET rowsDone = ?, byteOffsetDone = ?, resumeRow = ?, resumeLine = ?, resumeAfterCR = ?, blankLines = ?,
-                      mapped = mapped + ?, rejected = rejected + ?, filtered = filtered + ?, "values" = "values" + ?, unmapped = unmapped + ?, finished = ?
+                      mapped = mapped + ?, rejected = rejected + ?, filtered = filtered + ?, "values" = "values" + ?, unmapped = unmapped + ?, duplicates = duplicates + ?, finished = ?
                     WHERE path = ?
                     """, arguments: [progress.rowsDone, resume?.position.offset ?? 0, resume?.row ?? 0, resume?.position.line ?? 1,
                                      resume?.position.afterCR ?? false, progress.blankLines, progress.mapped, progress.rejected, progress.filtered,
-                                     progress.values, progress.unmapped, progress.finished, span.input])
+                                     progress.values, progress.unmapped, progress.duplicates, progress.finished, span.input])
             }
             for reject in rejects { try reject.insert(db, onConflict: .ignore) }
             try results(db)

@@ -155,6 +155,35 @@ public final class Checkpoint: Sendable {
             /// Array elements of sent rows that no part of the mapping read.
             try db.alter(table: "input") { t in t.add(column: "unmapped", .integer).notNull().defaults(to: 0).check { $0 >= 0 } }
         }
+        migrator.registerMigration("v8-duplicate-times") { db in
+            /// Values of sent rows at a (signal, time) the run already had (keep-first, keep-last).
+            try db.alter(table: "input") { t in t.add(column: "duplicates", .integer).notNull().defaults(to: 0).check { $0 >= 0 } }
+            /// Blocks of acknowledged rows and, per signal, the time range of their values: a
+            /// resumed run finds repeats of values sent before (`DuplicateTimes`).
+            try db.create(table: "timeBlock") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("input", .text).notNull().references("input", onDelete: .cascade)
+                t.column("firstRow", .integer).notNull().check { $0 >= 0 }
+                t.column("endRow", .integer).notNull()
+                /// Where reading the rows again starts (startRow 0: the input's beginning).
+                t.column("startRow", .integer).notNull().check { $0 >= 0 }
+                t.column("startOffset", .integer).notNull()
+                t.column("startLine", .integer).notNull()
+                t.column("startAfterCR", .boolean).notNull()
+                t.column("startBlankLines", .integer).notNull()
+                /// Rows not sent (rejected as duplicates): `first-end` ranges, comma-separated.
+                t.column("excluded", .text).notNull()
+                t.check(sql: "endRow >= firstRow AND startRow <= firstRow")
+            }
+            try db.create(table: "timeRange") { t in
+                t.column("block", .integer).notNull().references("timeBlock", onDelete: .cascade)
+                t.column("signal", .text).notNull()
+                t.column("low", .integer).notNull()
+                t.column("high", .integer).notNull()
+                t.primaryKey(["block", "signal"])
+                t.check(sql: "low <= high")
+            }
+        }
         return migrator
     }
 }
@@ -187,6 +216,7 @@ public struct InputRecord: Codable, Sendable, FetchableRecord, PersistableRecord
     public var resumeAfterCR = false
     public var blankLines = 0
     public var unmapped = 0
+    public var duplicates = 0
 
     /// Where a resumed run starts reading (nil: from the start).
     public var resumePoint: ResumePoint? {

@@ -37,7 +37,7 @@ extension Mapping {
             throw Self.syntaxError(error, file: file)
         }
         let top = try YAMLValue(node: root, file: file, path: "")
-            .fields(known: ["version", "source", "target", "layout", "long", "signals", "signal", "ox"])
+            .fields(known: ["version", "source", "target", "layout", "long", "signals", "signal", "ox", "duplicates"])
         if let version = top["version"], try version.int() != 1 { throw version.error("must be 1 (the only mapping format version)") }
         let source = try SourceSpec.load(try top.required("source"))
         let target = Target(rawValue: try top.required("target").oneOf(["integration", "ox"]))!
@@ -68,7 +68,11 @@ extension Mapping {
             for key in ["signals", "signal"] { if let stray = top[key] { throw stray.error("is only for target: integration") } }
             ox = try OxSpec.load(try top.required("ox"), long: long != nil)
         }
-        let mapping = Mapping(file: file, text: text, source: source, target: target, long: long, signals: signals, ox: ox)
+        var mapping = Mapping(file: file, text: text, source: source, target: target, long: long, signals: signals, ox: ox)
+        if let duplicates = top["duplicates"] {
+            guard target == .integration else { throw duplicates.error("is only for target: integration (ox events are told apart by id, not by time)") }
+            mapping.duplicates = DuplicatePolicy(rawValue: try duplicates.oneOf(DuplicatePolicy.allCases.map(\.rawValue)))!
+        }
         try mapping.checkPlaceholders(file: file)
         return mapping
     }

@@ -17,6 +17,8 @@ public struct Mapping: Sendable {
     /// Integration target: one signal per value field (wide), or one template (long).
     public var signals: [SignalSpec]
     public var ox: OxSpec?
+    /// Integration target: what a second value for a signal at a time already taken does.
+    public var duplicates: DuplicatePolicy = .reject
 
     public struct LongLayout: Sendable {
         public var idField: String

@@ -100,7 +100,9 @@ public final class Importer {
         savedSignals = try checkpoint.signalIDs()
         tracker = ProgressTracker(inputs: inputs, records: records)
         if resumed { onEvent(.resumed(rowsDone: records.reduce(0) { $0 + $1.rowsDone })) }
-        var cursor = InputCursor(mapping: mapping, inputs: inputs, records: records)
+        var duplicates = DuplicateTimes(policy: mapping.duplicates, reading: TimeBlockReader(mapping: mapping, inputs: inputs))
+        duplicates.restore(try checkpoint.timeBlocks(inputs: inputs))
+        var cursor = InputCursor(mapping: mapping, inputs: inputs, records: records, duplicates: duplicates)
         do {
             if records.contains(where: { !$0.finished }) { try await client.authorize() }
             try await pipeline(&cursor)
@@ -144,7 +146,9 @@ public final class Importer {
                     if chunk.frame.isEmpty {
                         try acknowledge(ordered.ready(InsertSender.Delivery(sequence: chunk.sequence, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))))
                     } else {
-                        while inFlight >= options.maxInFlight, let delivery = try await group.next() { try settle(delivery) }
+                        // A chunk replacing values sent earlier waits for them to be answered.
+                        let room = chunk.ledger.supersedes ? 1 : options.maxInFlight
+                        while inFlight >= room, let delivery = try await group.next() { try settle(delivery) }
                         var chunk = chunk
                         chunk.metadata = metadata(for: chunk.frame.keys)
                         try options.checkBudget(sent: report.requests.requests + plannedInFlight, next: chunk.requests)
@@ -176,7 +180,8 @@ public final class Importer {
                 savedSignals[inputID].map { SignalIDRecord(inputID: inputID, signalID: id, saveView: $0.saveView) }
             }
             records += delivery.saved
-            try checkpoint.acknowledge(chunk: delivery.chunkID, spans: delivery.ledger.spans, rejects: delivery.ledger.rejects, signals: records)
+            try checkpoint.acknowledge(chunk: delivery.chunkID, spans: delivery.ledger.spans, rejects: delivery.ledger.rejects, signals: records,
+                                       blocks: delivery.ledger.blocks.map { ($0, inputs[$0.block.input].path) })
             tracker?.requests(report.requests.requests)
             tracker?.acknowledged(delivery.ledger.spans)
             if let tracker { onEvent(.progress(tracker.current)) }
@@ -207,16 +212,17 @@ public final class Importer {
                     var empty = newFrame()
                     if !empty.add(time: mapped.time, values: values, name: { mapper.signals[$0].inputID }) {
                         chunk.ledger.reject(rows.tooLarge(source, limit: options.maxRequestBytes))
+                        cursor.withdrawLast()
                     } else {
                         // The row opens the next request.
-                        chunk.ledger.close(at: rows.point(excludingLast: true), finished: false)
+                        cursor.end(&chunk.ledger, at: rows.point(excludingLast: true), finished: false, carryingLast: true)
                         carried = (ChunkLedger(input: rows.input.path, firstRow: rows.row - 1), mapped.time, values, mapped.unmapped, ref)
                         return chunk
                     }
                 }
             }
             if let limit = options.maxRejects, limit.exceeded(rejected: rows.rejected, read: rows.row, final: false) {
-                chunk.ledger.close(at: rows.point(), finished: false)
+                cursor.end(&chunk.ledger, at: rows.point(), finished: false)
                 chunk.stop = "more than \(limit) rows of \(rows.input.path) rejected"
                 return chunk
             }

@@ -6,6 +6,11 @@ import Foundation
 struct ChunkLedger: Sendable {
     private(set) var spans: [Checkpoint.ChunkSpan]
     private(set) var rejects: [RejectRecord] = []
+    /// Blocks of rows `DuplicateTimes` closed within the chunk, recorded with it.
+    var blocks: [ClosedBlock] = []
+    /// A value of the chunk replaces one sent earlier (`duplicates: keep-last`): it is sent
+    /// only after every earlier request is answered, so that the API ends with it.
+    var supersedes = false
 
     init(input: String, firstRow: Int) {
         spans = [Checkpoint.ChunkSpan(input: input, firstRow: firstRow, progress: .init(rowsDone: firstRow))]
@@ -114,8 +119,8 @@ struct ImportRows {
         case recorded
     }
 
-    /// The next row, nil at the end of the input.
-    mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> Step? {
+    /// The next row, nil at the end of the input; `duplicates` decides a mapped row's repeats.
+    mutating func next(mapper: inout RowMapper, ledger: inout ChunkLedger, duplicates: inout DuplicateTimes?) throws -> Step? {
         before = after
         guard let item = try stream.next() else {
             end = stream.position
@@ -137,7 +142,20 @@ struct ImportRows {
         case .rejected(let rejection):
             ledger.reject(RejectRecord(rejection, input: input))
             rejected += 1
-        case .mapped(let mapped): return .mapped(mapped, source)
+        case .mapped(var mapped):
+            guard duplicates != nil else { return .mapped(mapped, source) }
+            if duplicates!.blockFull, let closed = duplicates!.closeBlock(endRow: row - 1, next: before) { ledger.blocks.append(closed) }
+            switch try duplicates!.check(&mapped, row: row - 1, line: source.location.line, signals: mapper.signals) {
+            case .new: break
+            case .repeats(let n):
+                ledger.progress.duplicates += n
+                if mapper.mapping.duplicates == .keepLast { ledger.supersedes = true }
+            case .reject(let value, let origin):
+                ledger.reject(RejectRecord(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: source, signals: mapper.signals), input: input))
+                rejected += 1
+                return .recorded
+            }
+            return .mapped(mapped, source)
         }
         return .recorded
     }
@@ -154,13 +172,16 @@ struct ImportRows {
 /// its span in the ledger is closed as finished and the next input's begins.
 struct InputCursor {
     private let mapping: Mapping
-    private let pending: [(InputFile, InputRecord)]
+    private let pending: [(index: Int, input: InputFile, record: InputRecord)]
     private var next = 0
     private(set) var rows: ImportRows?
+    /// Integration target: the (signal, time) pairs the run took, earlier sessions' included.
+    private var duplicates: DuplicateTimes?
 
-    init(mapping: Mapping, inputs: [InputFile], records: [InputRecord]) {
+    init(mapping: Mapping, inputs: [InputFile], records: [InputRecord], duplicates: DuplicateTimes? = nil) {
         self.mapping = mapping
-        pending = zip(inputs, records).filter { !$0.1.finished }
+        pending = zip(inputs, records).enumerated().filter { !$0.element.1.finished }.map { ($0.offset, $0.element.0, $0.element.1) }
+        self.duplicates = duplicates
     }
 
     /// Where the next chunk's ledger starts; nil when every input is done.
@@ -173,8 +194,8 @@ struct InputCursor {
     /// The next row of any input; nil when all are read. Closes and opens spans as inputs end.
     mutating func step(mapper: inout RowMapper, ledger: inout ChunkLedger) throws -> ImportRows.Step? {
         while rows != nil {
-            if let step = try rows!.next(mapper: &mapper, ledger: &ledger) { return step }
-            ledger.close(at: rows!.point(), finished: true)
+            if let step = try rows!.next(mapper: &mapper, ledger: &ledger, duplicates: &duplicates) { return step }
+            end(&ledger, at: rows!.point(), finished: true)
             rows = nil
             try openNext(mapper: &mapper)
             if let opened = rows { ledger.open(input: opened.input.path, firstRow: opened.row) }
@@ -182,10 +203,21 @@ struct InputCursor {
         return nil
     }
 
+    /// The chunk's rows of the current input end at `point`: its ledger and the block of
+    /// duplicate times close there. `carryingLast`: the latest row opens the next chunk.
+    mutating func end(_ ledger: inout ChunkLedger, at point: ImportRows.Point, finished: Bool, carryingLast: Bool = false) {
+        ledger.close(at: point, finished: finished)
+        if let closed = duplicates?.closeBlock(endRow: point.row, next: point.resume, carryingLast: carryingLast) { ledger.blocks.append(closed) }
+    }
+
+    /// The latest row is not sent (too large for any request): its times are not taken.
+    mutating func withdrawLast() { duplicates?.withdrawLast() }
+
     private mutating func openNext(mapper: inout RowMapper) throws {
         guard next < pending.count else { return }
-        let (input, record) = pending[next]
+        let (index, input, record) = pending[next]
         next += 1
         rows = try ImportRows(input, mapping: mapping, mapper: &mapper, record: record)
+        duplicates?.startInput(index, from: record.resumePoint, firstRow: record.rowsDone)
     }
 }

@@ -112,6 +112,8 @@ struct InsertFrameBuilder: Sendable {
     /// ID the first time the frame meets it. One value per signal and time: a later one in the
     /// row wins, as a re-insert would.
     mutating func add(time: Int64, values: [MappedValue], name: (Int) -> String) -> Bool {
+        // A row left without values (all repeats, or an empty array) adds no time of `null`s.
+        guard !values.isEmpty else { return true }
         adds += 1
         scratchCount = 0
         uniqueSeries()

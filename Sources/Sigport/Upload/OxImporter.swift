@@ -127,7 +127,9 @@ public final class OxImporter {
         var doubt = try checkpoint.inDoubtChunks(input: input.path).first { $0.rows.upperBound > rows.row }
         if doubt != nil && options.inDoubt == .stop { throw ImportStop(reason: "in doubt") }
         var chunk = PendingChunk(ledger: ChunkLedger(input: input.path, firstRow: rows.row))
-        while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger) {
+        // ox events are told apart by id, not by time: no duplicate times to find.
+        var duplicates: DuplicateTimes?
+        while let step = try rows.next(mapper: &mapper, ledger: &chunk.ledger, duplicates: &duplicates) {
             if case .mapped(let mapped, let source) = step {
                 let size = mapped.events.reduce(0) { $0 + 1 + entrySize($1, time: mapped.time) }
                 if chunk.bytes + size > options.maxRequestBytes {

@@ -15,11 +15,15 @@ public struct MappingRun {
         public var values = 0
         /// Array elements of mapped rows that no part of the mapping read (`MappedRow.unmapped`).
         public var unmapped = 0
+        /// Values of mapped rows at a (signal, time) an earlier value of the run had: not sent
+        /// (`duplicates: keep-first`) or sent over the earlier one (`keep-last`). The API holds
+        /// `values - duplicates` of them. Under `reject` such rows are rejected instead.
+        public var duplicates = 0
         public var rejectsByRule: [String: Int] = [:]
 
         mutating func add(_ other: Counts) {
             read += other.read; mapped += other.mapped; rejected += other.rejected; filtered += other.filtered; values += other.values
-            blankLines += other.blankLines; unmapped += other.unmapped
+            blankLines += other.blankLines; unmapped += other.unmapped; duplicates += other.duplicates
             for (rule, n) in other.rejectsByRule { rejectsByRule[rule, default: 0] += n }
         }
     }
@@ -45,6 +49,13 @@ public struct MappingRun {
     public let rejects: RejectWriter
     public var maxRejects: RejectLimit?
     public private(set) var mapper: RowMapper
+    /// Integration target: the (signal, time) pairs taken so far.
+    private var duplicates: DuplicateTimes?
+    /// Rows per block of `DuplicateTimes` (tests make blocks small to cross their edges).
+    var duplicateBlockRows: Int {
+        get { duplicates?.blockRows ?? 0 }
+        set { duplicates?.blockRows = newValue }
+    }
 
     public init(mapping: Mapping, inputs: [InputFile], rejectDirectory: URL, maxRejects: RejectLimit? = nil) {
         self.mapping = mapping
@@ -52,23 +63,39 @@ public struct MappingRun {
         self.rejects = RejectWriter(directory: rejectDirectory)
         self.maxRejects = maxRejects
         self.mapper = RowMapper(mapping: mapping)
+        if mapping.target == .integration {
+            duplicates = DuplicateTimes(policy: mapping.duplicates, reading: TimeBlockReader(mapping: mapping, inputs: inputs))
+        }
     }
 
     /// Runs through every input. Throws for an input that cannot be read at all; a bad row is a
     /// reject, never an error.
     public mutating func run(_ sink: (MappedRow, RowMapper) throws -> Void = { _, _ in }) throws -> Report {
         var report = Report()
-        for input in inputs {
+        for (index, input) in inputs.enumerated() {
             let reader = try mapping.reader(for: input)
+            duplicates?.startInput(index)
             try mapper.start(file: input, fieldNames: reader.fieldNames)
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
             var rows = RowStream(reader, input: input)
             var counts = Counts()
-            func take(_ outcome: MapOutcome) throws {
+            func take(_ outcome: MapOutcome, _ row: RowRef) throws {
                 switch outcome {
                 case .filtered: counts.filtered += 1
                 case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
-                case .mapped(let mapped):
+                case .mapped(var mapped):
+                    if duplicates != nil {
+                        switch try duplicates!.check(&mapped, row: counts.read - 1, line: row.location.line, signals: mapper.signals) {
+                        case .new: break
+                        case .repeats(let n): counts.duplicates += n
+                        case .reject(let value, let origin):
+                            return try reject(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: row, signals: mapper.signals),
+                                              input: input, header: header, counts: &counts)
+                        }
+                        if duplicates!.blockFull, let position = rows.position {
+                            duplicates!.closeBlock(endRow: counts.read, next: ResumePoint(row: counts.read, position: position))
+                        }
+                    }
                     counts.mapped += 1
                     counts.values += mapped.values.count + mapped.events.count
                     counts.unmapped += mapped.unmapped
@@ -81,8 +108,8 @@ public struct MappingRun {
                 case .outcome(.problem(let problem)):
                     try reject(Rejection(location: problem.location, column: problem.column, value: nil, rule: problem.rule, message: problem.message, raw: problem.raw),
                                input: input, header: header, counts: &counts)
-                case .outcome(.row(let row)): try take(mapper.map(row))
-                case .flat(let row): try take(mapper.map(row))
+                case .outcome(.row(let row)): try take(mapper.map(row), .source(row))
+                case .flat(let row): try take(mapper.map(row), .flat(row))
                 }
                 if let limit = maxRejects {
                     var total = report.total
@@ -98,6 +125,7 @@ public struct MappingRun {
                 }
             }
             counts.blankLines = rows.position?.blankLines ?? 0
+            duplicates?.closeBlock(endRow: counts.read, next: nil)
             report.total.add(counts)
             report.files.append(FileReport(file: input.path, counts: counts))
             if let limit = maxRejects, limit.exceeded(rejected: counts.rejected, read: counts.read, final: true) {

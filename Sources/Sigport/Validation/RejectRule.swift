@@ -17,6 +17,7 @@ public enum RejectRule: String, Sendable, CaseIterable, Codable, Error {
     case oxReadingInteger = "ox-reading-integer"
     case oxReadingRange = "ox-reading-range"
     case oxText = "ox-required-text"
+    case duplicateTime = "duplicate-time"
 
     /// What the rule says, for reports.
     public var summary: String {
@@ -37,6 +38,7 @@ public enum RejectRule: String, Sendable, CaseIterable, Codable, Error {
         case .oxReadingInteger: "event_reading must be an integer (the mapping says reading: reject)"
         case .oxReadingRange: "event_reading does not fit a 64-bit integer"
         case .oxText: "a required ox text field (event_type, sensor or beacon fields) is empty"
+        case .duplicateTime: "a signal already has a value at this time from an earlier row of the run (duplicates: reject)"
         }
     }
 }

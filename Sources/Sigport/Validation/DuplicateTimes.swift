@@ -1,0 +1,340 @@
+import Foundation
+
+/// What a run does with a second value for a signal at a time that already has one (two files
+/// overlapping in time, a device logging twice within its clock's precision, a repeated row).
+public enum DuplicatePolicy: String, Sendable, CaseIterable {
+    /// The later row is rejected (rule `duplicate-time`), naming where the first value came from.
+    case reject
+    /// The later value is not sent; the row's other values are.
+    case keepFirst = "keep-first"
+    /// The later value is sent, replacing the first (sent after the request holding the first
+    /// is answered, so the API ends with the later one).
+    case keepLast = "keep-last"
+}
+
+/// Finds every value of a run that falls on a (signal, time) an earlier value of the run took,
+/// across all inputs and across resumes, in memory that does not grow with the input.
+///
+/// The rows seen are cut into blocks (a range of rows of one input). What stays in memory is,
+/// per signal, the earliest and latest time of all its values and, per block, the earliest and
+/// latest of the block's values: a value later than every other of its signal, or earlier than
+/// every other (sorted inputs, in either direction), is new without looking further, which is
+/// nearly every value of a real load. Only a time inside the range of some block needs that
+/// block's exact times, and these are not kept: the block's rows are read and mapped again from
+/// the input (a few megabytes), the result cached while memory allows. Inputs that cannot be
+/// read again (standard input, pipes) keep their exact times instead.
+struct DuplicateTimes {
+    /// Where a value was first seen.
+    struct Origin: Sendable, Equatable {
+        var input: Int
+        var line: Int
+    }
+
+    /// One value of a row found to repeat a (signal, time): which of the row's values, and where
+    /// the first came from.
+    struct Repeat: Sendable {
+        var index: Int
+        var origin: Origin
+    }
+
+    enum Verdict {
+        case new
+        /// Under `reject`: the row is to be rejected; `first` is its first repeating value.
+        case reject(MappedValue, origin: Origin)
+        /// Under `keep-first` (values removed from the row) or `keep-last` (kept): how many.
+        case repeats(Int)
+    }
+
+    let policy: DuplicatePolicy
+    let reading: TimeBlockReader
+    /// Rows after which an open block closes (at the next chance); a block of many signals
+    /// with few values each grows longer, so that the spans it leaves stay few per value.
+    var blockRows = 65_536
+
+    /// Index-owned ids of signals by input ID (stable across sessions, where the mapper's
+    /// indices follow the order signals are met), and the id of each mapper index.
+    private var ids: [String: Int] = [:]
+    private var names: [String] = []
+    private var idOfSignal: [Int] = []
+    /// Per id: the earliest and latest time of its values so far.
+    private var low: [Int64] = []
+    private var high: [Int64] = []
+    /// Per id: the blocks whose values include it, each with the id's time range there.
+    private var spans: [[TimeSpan]] = []
+    /// Per id: the number of the last row that gave it a value (a row naming it twice).
+    private var stamp: [Int] = []
+    private var rowCount = 0
+
+    private(set) var blocks: [TimeBlock] = []
+    private var open: OpenBlock?
+    private var cache: TimeBlockCache
+    /// What the last row checked registered: a row carried to the next request joins the next block.
+    private var lastRow: (row: Int, line: Int, time: Int64, ids: [Int])?
+
+    init(policy: DuplicatePolicy, reading: TimeBlockReader, cacheBytes: Int = 48 << 20) {
+        self.policy = policy
+        self.reading = reading
+        cache = TimeBlockCache(budget: cacheBytes)
+    }
+
+    /// A block still being filled: its rows so far, and its values' time range per id.
+    private struct OpenBlock {
+        var block: TimeBlock
+        var low: [Int: Int64] = [:]
+        var high: [Int: Int64] = [:]
+        /// Exact times, once a look-up needed them (or always, for an input that cannot be read again).
+        var exact: [TimeKey: Int]?
+        var values = 0
+    }
+
+    // MARK: - Rows
+
+    /// Starts the blocks of an input at row `firstRow`, read from `start` (nil: its beginning).
+    mutating func startInput(_ input: Int, from start: ResumePoint? = nil, firstRow: Int = 0) {
+        open = OpenBlock(block: TimeBlock(input: input, start: start, firstRow: firstRow, endRow: firstRow),
+                         exact: reading.canReadAgain(input) ? nil : [:])
+    }
+
+    /// Decides a mapped row (row `row` of the current input, 0-based, starting on `line`) and
+    /// records its values as taken, removing repeats from it under `keep-first`.
+    mutating func check(_ mapped: inout MappedRow, row: Int, line: Int, signals: [SignalDefinition]) throws -> Verdict {
+        rowCount += 1
+        let time = mapped.time
+        var repeats: [Repeat] = []
+        var taken: [Int] = []
+        taken.reserveCapacity(mapped.values.count)
+        for (i, value) in mapped.values.enumerated() {
+            let id = self.id(of: value.signal, signals)
+            if stamp[id] == rowCount {
+                repeats.append(Repeat(index: i, origin: Origin(input: open!.block.input, line: line)))
+                continue
+            }
+            stamp[id] = rowCount
+            if time > high[id] || time < low[id] {
+                take(id, time, line: line)
+                taken.append(id)
+                continue
+            }
+            if let origin = try firstOrigin(id, time, row: row, line: line, takenInRow: taken) {
+                repeats.append(Repeat(index: i, origin: origin))
+                continue
+            }
+            take(id, time, line: line)
+            taken.append(id)
+        }
+        lastRow = (row, line, time, taken)
+        open!.block.endRow = row + 1
+        guard let first = repeats.first else { return .new }
+        switch policy {
+        case .reject:
+            withdrawLast()
+            return .reject(mapped.values[first.index], origin: first.origin)
+        case .keepFirst:
+            for r in repeats.reversed() { mapped.values.remove(at: r.index) }
+            return .repeats(repeats.count)
+        case .keepLast:
+            return .repeats(repeats.count)
+        }
+    }
+
+    /// The last row checked is not sent after all (rejected as a duplicate, or too large for
+    /// a request): its times are not taken, and reading its block again skips it.
+    mutating func withdrawLast() {
+        guard let last = lastRow, open != nil else { return }
+        if open!.exact != nil {
+            for id in last.ids where open!.exact![TimeKey(id: id, time: last.time)] == last.line {
+                open!.exact![TimeKey(id: id, time: last.time)] = nil
+            }
+        }
+        open!.block.exclude(last.row)
+        lastRow = nil
+    }
+
+    /// Whether the open block is long enough to close after this row.
+    var blockFull: Bool {
+        guard let open else { return false }
+        let rows = open.block.endRow - open.block.firstRow
+        return rows >= blockRows && (open.low.count * 8 <= open.values || rows >= blockRows * 16)
+    }
+
+    /// Ends the open block after row `endRow` (0-based, exclusive) and opens the next there, at
+    /// `next`; `carryingLast`: the last row checked is not part of it (it did not fit the
+    /// request and opens the next one), so it moves to the next block. The closed block and
+    /// its signals' time ranges, for the checkpoint.
+    @discardableResult
+    mutating func closeBlock(endRow: Int, next: ResumePoint?, carryingLast: Bool = false) -> ClosedBlock? {
+        guard var open else { return nil }
+        open.block.endRow = endRow
+        let carried = carryingLast ? lastRow : nil
+        var closed: ClosedBlock?
+        if open.block.endRow > open.block.firstRow || !open.low.isEmpty {
+            let index = blocks.count
+            var ranges: [ClosedBlock.Range] = []
+            for (id, low) in open.low {
+                let high = open.high[id]!
+                spans[id].append(TimeSpan(low: low, high: high, block: index))
+                ranges.append(ClosedBlock.Range(inputID: names[id], low: low, high: high))
+            }
+            if let exact = open.exact {
+                // Never read again: its exact times stay.
+                cache.pin(index, TimeBlockTimes(exact))
+            }
+            blocks.append(open.block)
+            closed = ClosedBlock(block: open.block, ranges: ranges)
+        }
+        let firstRow = carried?.row ?? endRow
+        self.open = OpenBlock(block: TimeBlock(input: open.block.input, start: next, firstRow: firstRow, endRow: firstRow),
+                              exact: reading.canReadAgain(open.block.input) ? nil : [:])
+        if let carried {
+            for id in carried.ids { take(id, carried.time, line: carried.line) }
+            self.open!.block.endRow = carried.row + 1
+        }
+        return closed
+    }
+
+    /// The reject of a row whose `value` repeats one from `origin`.
+    func rejection(of value: MappedValue, at time: Int64, from origin: Origin, row: RowRef, signals: [SignalDefinition]) -> Rejection {
+        let first = origin.input == open?.block.input && origin.line == row.location.line ? "this row" : "\(reading.inputs[origin.input].path):\(origin.line)"
+        return Rejection(location: row.location, column: reading.mapping.source.timestamp.field, value: JSONText.time(microseconds: time),
+                         rule: RejectRule.duplicateTime.rawValue,
+                         message: "signal \(signals[value.signal].inputID) already has a value at \(JSONText.time(microseconds: time)), from \(first); with duplicates: keep-first or keep-last in the mapping, one of the two is loaded",
+                         raw: row.raw)
+    }
+
+    // MARK: - Restoring
+
+    /// Blocks an earlier session of the run recorded (its acknowledged rows), their spans by
+    /// input ID: a resumed run finds repeats of what was sent before the kill.
+    mutating func restore(_ restored: [ClosedBlock]) {
+        for closed in restored {
+            let index = blocks.count
+            blocks.append(closed.block)
+            for span in closed.ranges {
+                let id = self.id(named: span.inputID)
+                spans[id].append(TimeSpan(low: span.low, high: span.high, block: index))
+                low[id] = min(low[id], span.low)
+                high[id] = max(high[id], span.high)
+            }
+        }
+    }
+
+    // MARK: - Inside
+
+    private mutating func id(of signal: Int, _ signals: [SignalDefinition]) -> Int {
+        if signal < idOfSignal.count { return idOfSignal[signal] }
+        while idOfSignal.count <= signal { idOfSignal.append(id(named: signals[idOfSignal.count].inputID)) }
+        return idOfSignal[signal]
+    }
+
+    private mutating func id(named name: String) -> Int {
+        if let id = ids[name] { return id }
+        let id = low.count
+        ids[name] = id
+        names.append(name)
+        low.append(.max)
+        high.append(.min)
+        spans.append([])
+        stamp.append(0)
+        return id
+    }
+
+    /// Rows read again, their signals given this index's ids.
+    private mutating func times(_ read: TimeBlockReader.Values) -> TimeBlockTimes {
+        let idOfLocal = read.inputIDs.map { id(named: $0) }
+        return TimeBlockTimes(read.entries.map { TimeBlockTimes.Entry(time: $0.time, id: Int32(idOfLocal[Int($0.signal)]), line: $0.line) })
+    }
+
+    private mutating func take(_ id: Int, _ time: Int64, line: Int) {
+        low[id] = min(low[id], time)
+        high[id] = max(high[id], time)
+        open!.values += 1
+        if let l = open!.low[id] {
+            if time < l { open!.low[id] = time }
+            if time > open!.high[id]! { open!.high[id] = time }
+        } else {
+            open!.low[id] = time
+            open!.high[id] = time
+        }
+        if open!.exact != nil, open!.exact![TimeKey(id: id, time: time)] == nil { open!.exact![TimeKey(id: id, time: time)] = line }
+    }
+
+    /// Where (id, time) was first taken, looking at earlier blocks first; nil if it was not.
+    /// `row`/`line`: the row being checked (a block read again may hold it: not a repeat of itself),
+    /// `takenInRow`: ids this row already took (the open block's exact times, if made now, lack them).
+    private mutating func firstOrigin(_ id: Int, _ time: Int64, row: Int, line: Int, takenInRow: [Int]) throws -> Origin? {
+        let input = open!.block.input
+        for span in spans[id] where span.low <= time && time <= span.high {
+            let block = blocks[span.block]
+            let times: TimeBlockTimes
+            if let cached = cache.times(of: span.block) {
+                times = cached
+            } else {
+                times = try self.times(reading.read(block))
+                cache.insert(span.block, times)
+            }
+            if let first = times.first(id: id, time: time), !(block.input == input && first == line) {
+                return Origin(input: block.input, line: first)
+            }
+        }
+        guard let low = open!.low[id], low <= time, time <= open!.high[id]! else { return nil }
+        if open!.exact == nil {
+            var exact = try times(reading.read(open!.block)).dictionary
+            for taken in takenInRow where exact[TimeKey(id: taken, time: time)] == nil { exact[TimeKey(id: taken, time: time)] = line }
+            open!.exact = exact
+        }
+        return open!.exact![TimeKey(id: id, time: time)].map { Origin(input: input, line: $0) }
+    }
+}
+
+/// A range of rows of one input, and how to read them again.
+struct TimeBlock: Sendable, Equatable {
+    var input: Int
+    /// Where reading them again starts (nil: the input's beginning); rows before `firstRow`
+    /// from there are skipped.
+    var start: ResumePoint?
+    var firstRow: Int
+    var endRow: Int
+    /// Rows in the range whose values were not sent (rejected as duplicates), as row ranges.
+    var excluded: [Range<Int>] = []
+
+    mutating func exclude(_ row: Int) {
+        if let last = excluded.last, last.upperBound == row {
+            excluded[excluded.count - 1] = last.lowerBound..<(row + 1)
+        } else {
+            excluded.append(row..<(row + 1))
+        }
+    }
+
+    func isExcluded(_ row: Int) -> Bool {
+        // Binary search: the ranges are in order.
+        var lo = 0, hi = excluded.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if excluded[mid].upperBound <= row { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < excluded.count && excluded[lo].contains(row)
+    }
+}
+
+/// A block as the checkpoint records it: its rows and its signals' time ranges.
+struct ClosedBlock: Sendable, Equatable {
+    struct Range: Sendable, Equatable {
+        var inputID: String
+        var low: Int64
+        var high: Int64
+    }
+    var block: TimeBlock
+    var ranges: [Range]
+}
+
+/// A signal's time range within one block.
+struct TimeSpan: Sendable {
+    var low: Int64
+    var high: Int64
+    var block: Int
+}
+
+struct TimeKey: Hashable {
+    var id: Int
+    var time: Int64
+}

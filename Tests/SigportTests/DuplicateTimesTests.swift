@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import Sigport
+import SigportEmulator
+
+/// Two values for one signal at one time are never silent: `duplicates: reject` (the default)
+/// rejects the later row naming both places, `keep-first` and `keep-last` load one of the two
+/// and count the other, across files, blocks and resumed runs.
+@Suite("duplicate times: found, counted and decided")
+struct DuplicateTimesTests {
+    static func longMapping(_ policy: String?) -> String {
+        """
+        source: {format: csv, timestamp: {field: ts, format: epoch_s}}
+        target: integration
+        layout: long
+        long: {id_field: id, value_field: v}
+        signal: {input_id: "s-{id}"}
+        \(policy.map { "duplicates: \($0)" } ?? "")
+        """
+    }
+
+    /// What each policy must decide, row by row, for rows of (signal, time, value): the model
+    /// the index is checked against.
+    struct Model {
+        var rejectedLines: [Int] = []
+        var duplicates = 0
+        var held: [String: [Int64: Double]] = [:]
+
+        init(_ rows: [[(signal: String, time: Int64, value: Double)]], policy: DuplicatePolicy, firstLine: Int = 2) {
+            var taken = Set<String>()
+            for (n, row) in rows.enumerated() {
+                let keys = row.map { "\($0.signal)@\($0.time)" }
+                let repeats = keys.enumerated().filter { i, key in taken.contains(key) || keys[..<i].contains(key) }.map(\.offset)
+                if policy == .reject, !repeats.isEmpty {
+                    rejectedLines.append(firstLine + n)
+                    continue
+                }
+                duplicates += repeats.count
+                for (i, value) in row.enumerated() {
+                    let first = !taken.contains(keys[i])
+                    if first || policy == .keepLast { held[value.signal, default: [:]][value.time * 1_000_000] = value.value }
+                    taken.insert(keys[i])
+                }
+            }
+        }
+    }
+
+    static func run(_ yaml: String, files: [(String, String)], blockRows: Int? = nil) async throws -> (report: MappingRun.Report, rejects: [RejectLine], rows: [MappedRow], names: [String]) {
+        try await withTemporaryDirectory { (dir: URL) async throws in
+            let inputs = try files.map { InputFile(path: try dir.write($0.0, $0.1)) }
+            var run = MappingRun(mapping: try Mapping.parse(yaml, file: "m.yaml"), inputs: inputs, rejectDirectory: dir.appendingPathComponent("run"))
+            if let blockRows { run.duplicateBlockRows = blockRows }
+            var rows: [MappedRow] = []
+            let report = try run.run { row, _ in rows.append(row) }
+            let log = dir.appendingPathComponent("run/rejects.jsonl")
+            let text = FileManager.default.fileExists(atPath: log.path) ? try String(contentsOf: log, encoding: .utf8) : ""
+            let rejects = try lines(text).map { try JSONDecoder().decode(RejectLine.self, from: Data($0.utf8)) }
+            #expect(report.total.read == report.total.mapped + report.total.rejected + report.total.filtered)
+            return (report, rejects, rows, run.mapper.signals.map(\.inputID))
+        }
+    }
+
+    @Test("two overlapping files: the later rows are rejected as duplicate-time, each naming the first file's line")
+    func acrossFiles() async throws {
+        let a = "ts,id,v\n100,a,1\n101,a,2\n102,a,3\n"
+        let b = "ts,id,v\n102,a,30\n103,a,4\n101,a,20\n101,b,5\n"
+        let run = try await Self.run(Self.longMapping(nil), files: [("a.csv", a), ("b.csv", b)])
+        #expect(run.rejects.map { "\(($0.file as NSString).lastPathComponent):\($0.line) \($0.rule) \($0.column ?? "-") \($0.value ?? "-")" } == [
+            "b.csv:2 duplicate-time ts 1970-01-01T00:01:42Z", "b.csv:4 duplicate-time ts 1970-01-01T00:01:41Z",
+        ])
+        #expect(run.rejects[0].message.contains("signal s-a already has a value at 1970-01-01T00:01:42Z, from ") && run.rejects[0].message.hasSuffix("a.csv:4; with duplicates: keep-first or keep-last in the mapping, one of the two is loaded"), "\(run.rejects[0].message)")
+        #expect(run.rejects[1].message.contains("a.csv:3;"), "\(run.rejects[1].message)")
+        #expect(run.report.total.mapped == 5 && run.report.total.rejectsByRule == ["duplicate-time": 2] && run.report.total.duplicates == 0)
+    }
+
+    @Test("keep-first drops the later value and keeps the row's others; keep-last keeps it; both count it", arguments: [DuplicatePolicy.keepFirst, .keepLast])
+    func keep(_ policy: DuplicatePolicy) async throws {
+        let yaml = """
+            source: {format: csv, timestamp: {field: ts, format: epoch_s}}
+            target: integration
+            duplicates: \(policy.rawValue)
+            signals:
+              - {field: x, input_id: x}
+              - {field: y, input_id: y}
+              - {field: z, input_id: x}
+            """
+        // Line 3 names x twice (columns x and z); line 4 repeats time 100 for x only.
+        let run = try await Self.run(yaml, files: [("w.csv", "ts,x,y,z\n100,1,2,\n101,3,4,5\n100,6,,\n")])
+        let got = run.rows.map { row in row.values.map { "\(run.names[$0.signal])=\(NumberText.shortest($0.value))" } }
+        #expect(run.rejects.isEmpty)
+        #expect(run.report.total.duplicates == 2 && run.report.total.mapped == 3)
+        switch policy {
+        case .keepFirst: #expect(got == [["x=1", "y=2"], ["x=3", "y=4"], []])
+        default: #expect(got == [["x=1", "y=2"], ["x=3", "y=4", "x=5"], ["x=6"]])
+        }
+    }
+
+    @Test("shuffled long rows with many repeats, in blocks of 7 rows: every policy decides as the model does", arguments: DuplicatePolicy.allCases)
+    func shuffled(_ policy: DuplicatePolicy) async throws {
+        var generator = SplitMix(seed: 24)
+        var rows: [[(signal: String, time: Int64, value: Double)]] = []
+        var text = "ts,id,v\n"
+        for i in 0..<600 {
+            let signal = "\(Int.random(in: 0..<4, using: &generator))"
+            // Mostly ascending with jitter, sometimes far back: repeats inside and across blocks.
+            let time = Int64.random(in: 0..<10, using: &generator) < 2 ? Int64.random(in: 0..<200, using: &generator) : Int64(i / 3 + Int.random(in: 0..<4, using: &generator))
+            rows.append([(signal: "s-\(signal)", time: time, value: Double(i))])
+            text += "\(time),\(signal),\(i)\n"
+        }
+        let model = Model(rows, policy: policy)
+        #expect(model.rejectedLines.count + model.duplicates > 50, "the input repeats times often")
+        let half = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Two files: the second half's repeats of the first are found across inputs too.
+        let first = half[0...300].joined(separator: "\n") + "\n", second = "ts,id,v\n" + half[301...].joined(separator: "\n")
+        for blockRows in [7, 65_536] {
+            let run = try await Self.run(Self.longMapping(policy.rawValue), files: [("1.csv", first), ("2.csv", second)], blockRows: blockRows)
+            let lines = run.rejects.map { $0.file.hasSuffix("1.csv") ? $0.line : $0.line + 300 }
+            #expect(lines == model.rejectedLines, "blocks of \(blockRows)")
+            #expect(run.report.total.duplicates == model.duplicates, "blocks of \(blockRows)")
+            var held: [String: [Int64: Double]] = [:]
+            for row in run.rows {
+                for value in row.values {
+                    if policy == .keepLast || held[run.names[value.signal]]?[row.time] == nil { held[run.names[value.signal], default: [:]][row.time] = value.value }
+                }
+            }
+            #expect(held == model.held, "blocks of \(blockRows)")
+        }
+    }
+
+    @Test("a mapping's duplicates: is checked: only for the integration target, one of three words")
+    func loaderErrors() throws {
+        #expect(throws: MappingError.self) { try Mapping.parse(Self.longMapping("keep_last"), file: "m.yaml") }
+        do {
+            _ = try Mapping.parse(Self.longMapping("keep_last"), file: "m.yaml")
+        } catch let error as MappingError {
+            #expect("\(error)".contains("must be one of reject, keep-first, keep-last, not \"keep_last\""), "\(error)")
+            #expect(error.line == 6 && error.key == "duplicates", "\(error)")
+        }
+    }
+}
+
+/// A small seeded generator, so a shuffled input is the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
