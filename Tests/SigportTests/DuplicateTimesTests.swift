@@ -88,7 +88,7 @@ struct DuplicateTimesTests {
         let run = try await Self.run(yaml, files: [("w.csv", "ts,x,y,z\n100,1,2,\n101,3,4,5\n100,6,,\n")])
         let got = run.rows.map { row in row.values.map { "\(run.names[$0.signal])=\(NumberText.shortest($0.value))" } }
         #expect(run.rejects.isEmpty)
-        #expect(run.report.total.duplicates == 2 && run.report.total.mapped == 3)
+        #expect(run.report.total.duplicates == 2 && run.report.total.mapped == 3 && run.report.total.values == 6)
         switch policy {
         case .keepFirst: #expect(got == [["x=1", "y=2"], ["x=3", "y=4"], []])
         default: #expect(got == [["x=1", "y=2"], ["x=3", "y=4", "x=5"], ["x=6"]])
@@ -135,6 +135,78 @@ struct DuplicateTimesTests {
         } catch let error as MappingError {
             #expect("\(error)".contains("must be one of reject, keep-first, keep-last, not \"keep_last\""), "\(error)")
             #expect(error.line == 6 && error.key == "duplicates", "\(error)")
+        }
+    }
+}
+
+/// Split out of the suite above so its imports run beside the in-memory checks.
+extension DuplicateTimesTests {
+    /// Two gateway logs of one signal: `a` at times 0…239 s, `b` at 200…299 s (its first 40
+    /// rows repeat `a`'s last 40, with other values).
+    static let a = "ts,id,v\n" + (0..<240).map { "\($0),t,\($0)\n" }.joined()
+    static let b = "ts,id,v\n" + (200..<300).map { "\($0),t,\(1000 + $0)\n" }.joined()
+
+    /// What the API holds when a's values are kept: a's 240, then b's 60 past a's end.
+    static let firstKept: [Int64: Double] = {
+        var out: [Int64: Double] = [:]
+        for t in 0..<300 { out[Int64(t) * 1_000_000] = Double(t < 240 ? t : 1000 + t) }
+        return out
+    }()
+
+    static func importDuplicates(_ policy: String?, extra: [String] = [], in dir: URL, run: String = "run") async throws -> (status: Int32, output: String) {
+        let mapping = try dir.write("m.yaml", longMapping(policy))
+        let a = try dir.write("a.csv", Self.a), b = try dir.write("b.csv", Self.b)
+        let result = try await CLITests.run(["import", "--credentials", dir.appendingPathComponent("creds.json").path, "--mapping", mapping, a, b,
+                                             "--run-dir", dir.appendingPathComponent(run).path, "--requests-per-second", "50",
+                                             "--max-request-bytes", "1500"] + extra, in: dir)
+        return (result.status, result.output)
+    }
+
+    @Test("imported into the emulator: b's repeats of a are rejected by default (the rejects name a's line), or loaded per policy, in small requests sent 4 at a time",
+          arguments: [nil, "keep-first", "keep-last"])
+    func importOverlap(_ policy: String?) async throws {
+        try await withEmulator(.init(requestInterval: .zero)) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let run = try await Self.importDuplicates(policy, extra: ["--max-in-flight", "4"], in: dir)
+                let stored = try await ImportTests.stored(emulator)["s-t"] ?? [:]
+                let s: Int64 = 1_000_000
+                var expected = Self.firstKept
+                if policy == "keep-last" { for t in 200..<240 { expected[Int64(t) * s] = Double(1000 + t) } }
+                #expect(stored == expected)
+                if policy == nil {
+                    #expect(run.status == 1, "\(run.output)")
+                    #expect(run.output.contains("rows read 340 = sent 300 + rejected 40 + filtered 0"), "\(run.output)")
+                    #expect(run.output.contains("rejected by duplicate-time: 40"), "\(run.output)")
+                    let rejects = try lines(String(contentsOf: dir.appendingPathComponent("run/rejects.jsonl"), encoding: .utf8))
+                        .map { try JSONDecoder().decode(RejectLine.self, from: Data($0.utf8)) }
+                    #expect(rejects.map(\.line) == Array(2...41))
+                    #expect(rejects.allSatisfy { $0.file.hasSuffix("b.csv") && $0.rule == "duplicate-time" })
+                    #expect(rejects.first?.message.contains("a.csv:202;") == true, "\(rejects.first?.message ?? "")")
+                } else {
+                    #expect(run.status == 0, "\(run.output)")
+                    #expect(run.output.contains("rows read 340 = sent 340 + rejected 0 + filtered 0"), "\(run.output)")
+                    #expect(run.output.contains("duplicate values (a signal's time already had one; one of the two kept, as the mapping's duplicates: says): 40, so the API holds 300 of the 340 values"), "\(run.output)")
+                }
+            }
+        }
+    }
+
+    @Test("stopped after a's requests and resumed: the repeats in b are found against what the first session sent")
+    func acrossResume() async throws {
+        try await withEmulator(.init(requestInterval: .zero)) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let first = try await Self.importDuplicates(nil, extra: ["--max-requests", "4"], in: dir)
+                #expect(first.status == 5, "\(first.output)")
+                let done = try Checkpoint(directory: dir.appendingPathComponent("run")).inputs()
+                #expect(done[0].rowsDone > 0 && !done[1].finished, "\(done)")
+                let second = try await Self.importDuplicates(nil, in: dir)
+                #expect(second.status == 1, "\(second.output)")
+                #expect(second.output.contains("rows read 340 = sent 300 + rejected 40 + filtered 0"), "\(second.output)")
+                let stored = try await ImportTests.stored(emulator)["s-t"] ?? [:]
+                #expect(stored == Self.firstKept)
+            }
         }
     }
 }

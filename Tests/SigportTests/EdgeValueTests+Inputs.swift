@@ -35,7 +35,8 @@ extension EdgeValueTests {
 
         @Test("timestamps at the edges: leap days, years 0001 and 9999, offsets ±14:00, a leap second; each reject with line, column and rule")
         func timestampEdges() async throws {
-            let csv = "ts,site,v\n" + Self.timestamps.map { "\($0.text),pier,1" }.joined(separator: "\n") + "\n"
+            // A site per row: rows at one instant are other signals', not duplicate times.
+            let csv = "ts,site,v\n" + Self.timestamps.enumerated().map { "\($1.text),s\($0),1" }.joined(separator: "\n") + "\n"
             let run = try await EdgeRun.run(EdgeMappings.csv, "edge.csv", csv)
             var expectedRejects: [String] = []
             var expectedTimes: [Int64] = []
@@ -54,7 +55,9 @@ extension EdgeValueTests {
         func leapSecond() async throws {
             let jsonl = try await EdgeRun.run(EdgeMappings.jsonl, "edge.jsonl",
                                               #"{"ts":"2016-12-31T23:59:60Z","site":"a","v":1}"# + "\n" + #"{"ts":"2017-01-01T00:00:00Z","site":"a","v":2}"#)
-            #expect(jsonl.rows.map(\.time) == [1_483_228_800_000_000, 1_483_228_800_000_000])
+            // One signal: the next second is the leap second's time again, so a duplicate.
+            #expect(jsonl.rows.map(\.time) == [1_483_228_800_000_000])
+            #expect(jsonl.rejected == ["2 duplicate-time ts"])
             let pattern = EdgeMappings.csv.replacingOccurrences(of: "timezone: UTC", with: #"format: "%d.%m.%Y %H:%M:%S", timezone: UTC"#)
             let csv = try await EdgeRun.run(pattern, "edge.csv", "ts,site,v\n31.12.2016 23:59:60,a,1\n29.02.2023 00:00:00,a,2\n")
             #expect(csv.rows.map(\.time) == [1_483_228_800_000_000])

@@ -182,7 +182,7 @@ struct MappingRunTests {
             #expect(end.files.map(\.file) == [small])
             // 1 of 20 and 2 of 20: 5% and exactly 10%, 7.5% overall: not past the limit.
             let a = try dir.write("a.csv", minuteCSV(rows: 20, bad: [3]))
-            let b = try dir.write("b.csv", minuteCSV(rows: 20, bad: [4, 8]))
+            let b = try dir.write("b.csv", minuteCSV(rows: 20, bad: [4, 8], site: "dock"))
             let fine = try run([a, b], "10%")
             #expect(fine.stoppedByRejectLimit == nil)
             #expect(fine.total.rejected == 3)

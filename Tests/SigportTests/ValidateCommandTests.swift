@@ -42,10 +42,12 @@ func messyRejectLines(_ path: String) -> [String] {
 }
 
 /// A CSV of `rows` rows over `ts,site,temp`, one a minute; `bad` row numbers (1-based) get `warm` as temp.
-func minuteCSV(rows: Int, bad: Set<Int> = []) -> String {
+/// `site` names the signal: files meant to be loaded together take different sites, since the same minute
+/// of one signal in two files is a duplicate time.
+func minuteCSV(rows: Int, bad: Set<Int> = [], site: String = "pier") -> String {
     func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
     return "ts,site,temp\n" + (1...rows).map { i in
-        "2024-03-01T\(two((i - 1) / 60)):\(two((i - 1) % 60)):00Z,pier," + (bad.contains(i) ? "warm" : "\(i).5")
+        "2024-03-01T\(two((i - 1) / 60)):\(two((i - 1) % 60)):00Z,\(site)," + (bad.contains(i) ? "warm" : "\(i).5")
     }.joined(separator: "\n") + "\n"
 }
 

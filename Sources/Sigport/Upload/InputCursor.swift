@@ -147,9 +147,10 @@ struct ImportRows {
             if duplicates!.blockFull, let closed = duplicates!.closeBlock(endRow: row - 1, next: before) { ledger.blocks.append(closed) }
             switch try duplicates!.check(&mapped, row: row - 1, line: source.location.line, signals: mapper.signals) {
             case .new: break
-            case .repeats(let n):
+            case .repeats(let n, let removed):
                 ledger.progress.duplicates += n
-                if mapper.mapping.duplicates == .keepLast { ledger.supersedes = true }
+                // Removed values are counted here; the chunk counts those it sends.
+                if removed { ledger.progress.values += n } else { ledger.supersedes = true }
             case .reject(let value, let origin):
                 ledger.reject(RejectRecord(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: source, signals: mapper.signals), input: input))
                 rejected += 1

@@ -41,8 +41,9 @@ struct DuplicateTimes {
         case new
         /// Under `reject`: the row is to be rejected; `first` is its first repeating value.
         case reject(MappedValue, origin: Origin)
-        /// Under `keep-first` (values removed from the row) or `keep-last` (kept): how many.
-        case repeats(Int)
+        /// Under `keep-first` (`removed` from the row) or `keep-last` (kept): how many. Counts
+        /// take removed values as values the row gave, so that the API holds values − duplicates.
+        case repeats(Int, removed: Bool)
     }
 
     let policy: DuplicatePolicy
@@ -131,9 +132,9 @@ struct DuplicateTimes {
             return .reject(mapped.values[first.index], origin: first.origin)
         case .keepFirst:
             for r in repeats.reversed() { mapped.values.remove(at: r.index) }
-            return .repeats(repeats.count)
+            return .repeats(repeats.count, removed: true)
         case .keepLast:
-            return .repeats(repeats.count)
+            return .repeats(repeats.count, removed: false)
         }
     }
 

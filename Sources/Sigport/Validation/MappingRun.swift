@@ -87,7 +87,9 @@ public struct MappingRun {
                     if duplicates != nil {
                         switch try duplicates!.check(&mapped, row: counts.read - 1, line: row.location.line, signals: mapper.signals) {
                         case .new: break
-                        case .repeats(let n): counts.duplicates += n
+                        case .repeats(let n, let removed):
+                            counts.duplicates += n
+                            if removed { counts.values += n }
                         case .reject(let value, let origin):
                             return try reject(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: row, signals: mapper.signals),
                                               input: input, header: header, counts: &counts)
