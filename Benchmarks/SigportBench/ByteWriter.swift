@@ -57,7 +57,8 @@ final class ByteWriter {
     }
 
     /// Seconds since the epoch as RFC 3339 UTC (`2024-03-01T00:00:00Z`), by civil-date arithmetic.
-    func appendRFC3339(epochSeconds: Int) {
+    /// `half`: half a second later (`…:00.5Z`).
+    func appendRFC3339(epochSeconds: Int, half: Bool = false) {
         let days = epochSeconds / 86_400, second = epochSeconds % 86_400
         // Howard Hinnant's days → civil date.
         let z = days + 719_468
@@ -71,7 +72,7 @@ final class ByteWriter {
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         append(year, width: 4); append("-"); append(month, width: 2); append("-"); append(day, width: 2)
         append("T"); append(second / 3600, width: 2); append(":"); append(second / 60 % 60, width: 2)
-        append(":"); append(second % 60, width: 2); append("Z")
+        append(":"); append(second % 60, width: 2); append(half ? ".5Z" : "Z")
     }
 
     private func flushIfFull() {

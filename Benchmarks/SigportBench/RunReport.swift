@@ -16,6 +16,8 @@ struct RunReport: Decodable {
         var read: Int
         var mapped: Int
         var values: Int
+        /// Values at a time their signal already had (`duplicates: keep-first` or `keep-last`).
+        var duplicates: Int
     }
     private struct Rows: Decodable { var total: Counts }
 

@@ -5,9 +5,26 @@ struct WideCSV: InputFormat {
     /// 2024-03-01T00:00:00Z, where every generated series starts.
     static let firstSecond = 1_709_251_200
 
-    var name: String { "wide" }
+    /// The second files of the duplicate-times scenario: the same rows for other signals (a
+    /// site of its own), or for the same signals half a second after each of the first file's
+    /// times (an irregular clock's readings between another file's: no duplicate, but every
+    /// time inside the other file's range).
+    enum Shape: String {
+        case pier, dock
+        case halfSecondLater = "half"
+    }
+
+    var shape = Shape.pier
+
+    var name: String { shape == .pier ? "wide" : "wide-\(shape.rawValue)" }
     var fileExtension: String { "csv" }
-    var title: String { "wide CSV" }
+    var title: String {
+        switch shape {
+        case .pier: "wide CSV"
+        case .dock: "wide CSV, another site"
+        case .halfSecondLater: "wide CSV, times +0.5 s"
+        }
+    }
 
     var mapping: String {
         """
@@ -27,8 +44,8 @@ struct WideCSV: InputFormat {
         writer.append("timestamp,site," + (0..<Self.signals).map { "s\($0)" }.joined(separator: ",") + "\n")
         var rows = 0
         while !limit.reached(rows: rows, bytes: writer.size) {
-            writer.appendRFC3339(epochSeconds: Self.firstSecond + rows)
-            writer.append(",pier")
+            writer.appendRFC3339(epochSeconds: Self.firstSecond + rows, half: shape == .halfSecondLater)
+            writer.append(shape == .dock ? ",dock" : ",pier")
             for _ in 0..<Self.signals {
                 writer.append(",")
                 writer.appendDecimal(random.next() % 1_000_000, decimals: 3)

@@ -20,6 +20,11 @@ var throughput = ThroughputScenarios(bench: bench, inputs: inputs)
 let throughputRows = throughput.run()
 var memory = MemoryCheck(pairs: throughput.memory)
 
+say("duplicate times: two inputs, three shapes")
+let duplicateRows = ResultRow.attempt(DuplicateScenario.name, input: "2 × \(inputs.wide.title)", targets: DuplicateScenario.targets) {
+    try DuplicateScenario(first: inputs.wide, in: bench.work).run(bench, runs: bench.runs)
+}
+
 say("large load: \(inputs.wideLarge.title), planned once")
 let largePlan = Result { try LargeLoad(input: inputs.wideLarge).plan(bench, reusing: throughput.widePlan) }
 let fillRows: [ResultRow]
@@ -61,7 +66,7 @@ let exportRows = ResultRow.attempt("export: emulator → long CSV", input: input
     return [row]
 }
 
-let table = ResultTable(rows: throughputRows + [memory.row()] + fillRows + densityRows + endToEndRows + resumeRows + exportRows)
+let table = ResultTable(rows: throughputRows + duplicateRows + [memory.row()] + fillRows + densityRows + endToEndRows + resumeRows + exportRows)
 let report = """
 # Benchmark results
 
