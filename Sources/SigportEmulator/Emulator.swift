@@ -34,6 +34,7 @@ public struct Emulator: Sendable {
         OxAPI(store: store, gate: gate, authority: authority).register(on: router)
         let statistics = self.statistics
         router.get("/_emulator/stats") { _, _ in Response.json(await statistics.snapshot) }
+        if configuration.tamperingHooks { SampleRemoval.register(on: router, store: store) }
         let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp(clock: configuration.paceClock)]))
         let app = Application(
             router: router,

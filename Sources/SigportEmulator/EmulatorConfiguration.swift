@@ -36,6 +36,9 @@ public struct EmulatorConfiguration: Sendable {
     /// `integration.insert` refuses frames holding this value (-32602, naming where): stands for
     /// a rule of the real service that no seed page documents and no client can check beforehand.
     public var refusedValue: Double?
+    /// Serves `POST /_emulator/integration/remove` (`SampleRemoval`), which deletes samples as
+    /// someone could behind sigport's back: for tests of `sigport verify`, off unless asked for.
+    public var tamperingHooks = false
 
     public struct TLSFiles: Sendable {
         public var certificateChain: String

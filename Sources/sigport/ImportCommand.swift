@@ -29,7 +29,8 @@ struct ImportCommand: AsyncParsableCommand {
 
         Exit codes: 0 done; 1 done, some rows rejected; 2 invalid mapping; 3 --max-rejects \
         exceeded; 4 an input cannot be used; 5 stopped by --max-requests or --deadline (resumable); \
-        6 the API refused or did not answer (resumable).
+        6 the API refused or did not answer (resumable); 8 --verify found the API holding \
+        otherwise than the run sent.
 
         Example:
           sigport import --credentials creds.json --mapping Mappings/gateway-wide.yaml samples/gateway/
@@ -56,6 +57,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     @Flag(help: "Print one JSON object per event (requests, retries, progress) instead of a status line or log lines.")
     var json = false
+
+    @Flag(help: "When the import is done, read back what it sent and compare, as `sigport verify` does (exit 8 if the API holds otherwise).")
+    var verify = false
 
     func validate() throws {
         if let deadline, ISO8601DateFormatter().date(from: deadline) == nil {
@@ -95,6 +99,7 @@ struct ImportCommand: AsyncParsableCommand {
             feedback.finish()
             print(Self.summary(report))
             try options.writeReport(report)
+            try await verifyIfAsked(report, api: "integration", transport: transport)
             if let stopped = report.stopped {
                 throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
             }
@@ -124,6 +129,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         print(Self.summary(report, ox: true))
         try options.writeReport(report)
+        try await verifyIfAsked(report, api: "ox", transport: transport)
         if report.undecidedChunks > 0 {
             throw CommandFailure(exitCode: .apiFailed, message: report.stopped ?? "\(report.undecidedChunks) request(s) in doubt")
         }
@@ -131,6 +137,14 @@ struct ImportCommand: AsyncParsableCommand {
             throw ExitCode(stopped.contains("rejected") ? SigportExitCode.rejectLimitExceeded.rawValue : SigportExitCode.partial.rawValue)
         }
         if report.total.rejected > 0 { throw ExitCode(SigportExitCode.rowsRejected.rawValue) }
+    }
+
+    /// `--verify`: once the import is done (not stopped), its run verified; exit 8 on a difference.
+    private func verifyIfAsked(_ report: Importer.Report, api: String, transport: HTTPTransport) async throws {
+        guard verify, report.stopped == nil else { return }
+        let verifier = try VerifyCommand.verifier(run: URL(fileURLWithPath: options.runDir), api: api, target: target, transport: transport,
+                                                  requestsPerSecond: limits.requestsPerSecond, publish: true, json: json)
+        try VerifyCommand.finish(try await verifier.run(), json: json)
     }
 
     /// The flags as the library's options (one set for both APIs); `requestLimit` is the target's.

@@ -52,6 +52,8 @@ enum SigportExitCode: Int32 {
     case partial = 5
     case apiFailed = 6
     case runDirectoryUnwritable = 7
+    /// `verify` (or `import --verify`): the API does not hold what the run sent.
+    case verifyMismatch = 8
 
     /// The exit code of a library error: what the user fixes differs by kind.
     init(_ error: SigportError) {

@@ -11,7 +11,7 @@ struct SigportCommand: AsyncParsableCommand {
         embedded emulator of both, so everything can be tried offline:
         `sigport emulator --port 0 --bootstrap creds.json`.
         """,
-        subcommands: [ImportCommand.self, MigrateCommand.self, ExportCommand.self, StatusCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
+        subcommands: [ImportCommand.self, MigrateCommand.self, ExportCommand.self, StatusCommand.self, VerifyCommand.self, ValidateCommand.self, PlanCommand.self, CheckCommand.self, EmulatorCommand.self])
 
     /// The argument parser's own entry point (`main(_:)`), after the allocator policy that keeps
     /// peak memory bounded (`MemoryPolicy`).

@@ -43,7 +43,7 @@ struct CLITests {
     }
 
     @Test("help text", arguments: [["--help"], ["emulator", "--help"], ["check", "--help"], ["import", "--help"],
-                                   ["validate", "--help"], ["plan", "--help"], ["status", "--help"],
+                                   ["validate", "--help"], ["plan", "--help"], ["status", "--help"], ["verify", "--help"],
                                    ["migrate", "ox", "--help"], ["migrate", "ox-to-integration", "--help"],
                                    ["export", "ox", "--help"], ["export", "integration", "--help"]])
     func help(arguments: [String]) async throws {

@@ -6,7 +6,7 @@ import Testing
 /// then moved onto the integration API, every value checked against the input.
 @Suite("sigport migrate ox-to-integration", .serialized)
 struct MigrateOxToIntegrationTests {
-    @Test("every event becomes the value of its sensor × type signal, exactly; a second run sends nothing")
+    @Test("every event becomes the value of its sensor × type signal, exactly; a second run sends nothing; verify matches")
     func oxToIntegration() async throws {
         try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
             try await withTemporaryDirectory { (dir: URL) async throws in
@@ -40,6 +40,11 @@ struct MigrateOxToIntegrationTests {
                 let again = try await CLITests.run(migrate, in: dir)
                 #expect(again.status == 0, "\(again.output)")
                 #expect(await emulator.stats().byRoute["rpc"] ?? 0 == before, "a finished migration sends nothing again")
+
+                // verify reads back the migration's inserts, from its checkpoint alone.
+                let verify = try await CLITests.run(["verify", dir.appendingPathComponent("m").path, "--credentials", creds, "--requests-per-second", "10"], in: dir)
+                #expect(verify.status == 0, "\(verify.output)")
+                #expect(verify.output.contains("\(expected.count) series: \(expected.count) match, 0 differ, 0 not read"), "\(verify.output)")
             }
         }
     }

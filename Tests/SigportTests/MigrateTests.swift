@@ -177,7 +177,7 @@ struct MigrateTests {
         return b.events.filter { !listed.contains(String($0.key)) }
     }
 
-    @Test("copy: --dry-run changes nothing; then B holds every event of A once, A is untouched, B's IdMaps enable the copies, verify all finds no difference")
+    @Test("copy: --dry-run changes nothing; then B holds every event of A once, A is untouched, B's IdMaps enable the copies, verify all finds no difference, and so does sigport verify")
     func copy() async throws {
         try await Self.withImport(.init(requestInterval: .milliseconds(50))) { s in
             let n = s.total
@@ -199,6 +199,12 @@ struct MigrateTests {
             #expect(Self.changes(ofA(before), ofA(after)) == [], "org A is unchanged")
             #expect(Self.org(s.b, in: after).counts == s.expected, "B holds exactly the input events")
             #expect(try await Self.checkCopy(s, after).isEmpty, "every event in B is in the ledger")
+
+            // sigport verify reads the copies back by id, with org B's client, from the migration's ledger.
+            let verify = try await CLITests.run(["verify", s.dir.appendingPathComponent("migrate").path, "--credentials", s.dir.appendingPathComponent("creds.json").path,
+                                                 "--requests-per-second", "10"], in: s.dir)
+            #expect(verify.status == 0, "\(verify.output)")
+            #expect(verify.output.contains("series: ") && verify.output.contains(" 0 differ, 0 not read"), "\(verify.output)")
         }
     }
 

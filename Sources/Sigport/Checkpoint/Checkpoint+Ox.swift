@@ -112,9 +112,11 @@ extension Checkpoint {
         }
     }
 
-    /// In one transaction: the ids a request created or moved, and the events it created (the ledger).
-    public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord]) throws {
+    /// In one transaction: the ids a request created or moved, the events it created (the
+    /// ledger), and what an insert gave each signal (a migration onto the integration API).
+    public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord], series: [String: SeriesDigest] = [:]) throws {
         try write { db in
+            try Self.insert(series: series, replaced: [:], chunk: nil, db)
             for (source, target) in pairs {
                 try db.execute(sql: "INSERT OR REPLACE INTO migrated (kind, sourceID, targetID) VALUES (?, ?, ?)", arguments: [kind, source, target])
                 try db.execute(sql: "DELETE FROM migratePending WHERE kind = ? AND sourceID = ?", arguments: [kind, source])

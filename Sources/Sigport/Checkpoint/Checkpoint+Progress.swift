@@ -134,12 +134,14 @@ extension Checkpoint {
 
     /// In one transaction: the request acknowledged (if any), the progress of the inputs its
     /// rows came from, the rows rejected among them and the signal ids the server returned.
-    /// `blocks`: the blocks of duplicate times closed among the rows, with their inputs' paths.
+    /// `blocks`: the blocks of duplicate times closed among the rows, with their inputs' paths;
+    /// `series`: what the request gave each signal, and how many of those values replaced earlier ones.
     func acknowledge(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], signals: [SignalIDRecord],
-                     blocks: [(ClosedBlock, input: String)] = []) throws {
+                     blocks: [(ClosedBlock, input: String)] = [], series: [String: SeriesDigest] = [:], replaced: [String: Int] = [:]) throws {
         try acknowledge(chunk: chunk, spans: spans, rejects: rejects) { db in
             for signal in signals { try signal.save(db) }
             for (block, input) in blocks { try Self.insert(block, input: input, db) }
+            try Self.insert(series: series, replaced: replaced, chunk: chunk, db)
         }
     }
 

@@ -184,6 +184,44 @@ public final class Checkpoint: Sendable {
                 t.check(sql: "low <= high")
             }
         }
+        migrator.registerMigration("v9-verify") { db in
+            /// Per answered insert and signal, what the API was given (`SeriesDigest`), and how
+            /// many of those values replaced one the run sent before (`duplicates: keep-last`):
+            /// what `sigport verify` compares the API with. `chunk` is null for a migration's
+            /// inserts, which are not chunks of inputs.
+            try db.create(table: "sentSeries") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("chunk", .integer).references("chunk", onDelete: .cascade)
+                t.column("signal", .text).notNull()
+                t.column("count", .integer).notNull().check { $0 > 0 }
+                t.column("first", .integer).notNull()
+                t.column("last", .integer).notNull()
+                t.column("checksum", .integer).notNull()
+                t.column("replaced", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.check(sql: "first <= last")
+            }
+            /// A verification under way: what it compares (`parameters`), its steps (windows of
+            /// time, or batches of events) and how many are done; a killed verify goes on after
+            /// the last step done.
+            try db.create(table: "verifyRun") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("parameters", .text).notNull()
+                t.column("steps", .integer).notNull().check { $0 >= 0 }
+                t.column("stepsDone", .integer).notNull().defaults(to: 0)
+                t.column("finished", .boolean).notNull().defaults(to: false)
+                t.check(sql: "stepsDone <= steps")
+            }
+            /// Per series, what the steps done found.
+            try db.create(table: "verifyFound") { t in
+                t.primaryKey("series", .text)
+                t.column("count", .integer).notNull().check { $0 >= 0 }
+                t.column("first", .integer).notNull()
+                t.column("last", .integer).notNull()
+                t.column("checksum", .integer).notNull()
+                /// ox: events found whose fields differ from the ledger's copy.
+                t.column("changed", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            }
+        }
         return migrator
     }
 }

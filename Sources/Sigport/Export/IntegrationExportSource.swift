@@ -13,6 +13,8 @@ public final class IntegrationExportSource: ExportSource {
         public var filter: String?
         /// Publish signals that have no item (`visible: false`) so their data can be read.
         public var publish = false
+        /// Without `publish`: leave out signals that have no item (rather than refuse), noted.
+        public var skipUnpublished = false
         public init() {}
     }
 
@@ -23,10 +25,14 @@ public final class IntegrationExportSource: ExportSource {
     /// Item ids in series order, the series sorted by input ID.
     private var itemIDs: [String] = []
 
-    public init(client: IntegrationClient, selection: Selection, maxAttempts: Int = 8) {
+    /// Told how many signals are about to be published, before the first is (it writes into the user's org).
+    let willPublish: @Sendable (Int) -> Void
+
+    public init(client: IntegrationClient, selection: Selection, maxAttempts: Int = 8, willPublish: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.client = client
         self.selection = selection
         self.maxAttempts = maxAttempts
+        self.willPublish = willPublish
     }
 
     let schema = ExportSchema.integration
@@ -104,13 +110,19 @@ public final class IntegrationExportSource: ExportSource {
         signals = signals.filter { seen.insert($0.id).inserted }
         signals.sort { ($0.attributes.input ?? $0.id) < ($1.attributes.input ?? $1.id) }
         var items = Dictionary(uniqueKeysWithValues: signals.compactMap { s in s.relationships?.item?.data.map { (s.id, $0.id) } })
-        let unpublished = signals.filter { items[$0.id] == nil }
+        var unpublished = signals.filter { items[$0.id] == nil }
         var notes: [String] = []
+        if !unpublished.isEmpty, !selection.publish, selection.skipUnpublished {
+            signals = signals.filter { items[$0.id] != nil }
+            notes.append("\(unpublished.count) signals have no item and were not read")
+            unpublished = []
+        }
         if !unpublished.isEmpty {
             guard selection.publish else {
                 throw SigportError(.invalidArgument, "\(unpublished.count) of the \(signals.count) selected signals have no item, and the API reads data through items.",
                                    hint: "Add --publish to publish them as hidden items (visible: false), or narrow the selection.")
             }
+            willPublish(unpublished.count)
             for batch in stride(from: 0, to: unpublished.count, by: 200).map({ Array(unpublished[$0..<min($0 + 200, unpublished.count)]) }) {
                 var views: [String: Any] = [:]
                 for signal in batch { views[signal.id] = try Self.itemView(signal) }
@@ -142,13 +154,18 @@ public final class IntegrationExportSource: ExportSource {
     // MARK: Reading data
 
     func records(in window: ExportWindow, _ emit: (ExportRecord) throws -> Void) async throws {
+        try await records(in: window, series: Array(itemIDs.indices), emit)
+    }
+
+    /// The values of some series (indices into the selection's series) in [window.from, window.to).
+    func records(in window: ExportWindow, series: [Int], _ emit: (ExportRecord) throws -> Void) async throws {
         let span = IntegrationContract.rawWindowSeconds * 1_000_000
         let reader = try DataFrameReader()
         var start = window.from
         while start < window.to {
             let end = min(start + span, window.to)
-            for first in stride(from: 0, to: itemIDs.count, by: IntegrationContract.maxDataFrameItems) {
-                let page = Array(first..<min(first + IntegrationContract.maxDataFrameItems, itemIDs.count))
+            for first in stride(from: 0, to: series.count, by: IntegrationContract.maxDataFrameItems) {
+                let page = Array(series[first..<min(first + IntegrationContract.maxDataFrameItems, series.count)])
                 let ids: [String] = page.map { itemIDs[$0] }
                 let query: [String: Any] = ["filter": ["id": ["$in": ids]], "limit": IntegrationContract.maxDataFrameItems]
                 // To the microsecond, as the API stores time (the files show milliseconds).

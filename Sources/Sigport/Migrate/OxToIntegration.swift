@@ -98,7 +98,9 @@ public final class OxToIntegration {
     private func flush(_ frame: inout InsertFrameBuilder, _ values: inout [Value], rpc: RPCExchange, stats: inout ExchangeStats) async throws {
         guard !frame.isEmpty else { return }
         _ = try await send(rpc, frame.encodedBuffer(), method: "integration.insert", stats: &stats)
-        try checkpoint.recordMigrated(kind: "event", pairs: values.map { ($0.event, $0.inputID) }, events: [])
+        var series: [String: SeriesDigest] = [:]
+        for value in values { series[value.inputID, default: SeriesDigest()].add(time: value.time, value: value.value) }
+        try checkpoint.recordMigrated(kind: "event", pairs: values.map { ($0.event, $0.inputID) }, events: [], series: series)
         frame = newFrame()
         values = []
     }

@@ -155,7 +155,7 @@ public final class Importer {
                         for signal in chunk.metadata.definitions { savedSignals[signal.inputID] = signal }
                         let chunkID = try checkpoint.chunkSent(input: chunk.ledger.firstInput, method: "integration.insert",
                                                                rows: chunk.ledger.firstRow..<(chunk.ledger.firstRow + chunk.ledger.rows), bytes: chunk.frame.bytes)
-                        chunk.seal()
+                        chunk.seal(signals: mapper.signals)
                         let sending = chunk
                         group.addTask { try await sender.deliver(sending, chunkID: chunkID) }
                         inFlight += 1
@@ -181,7 +181,8 @@ public final class Importer {
             }
             records += delivery.saved
             try checkpoint.acknowledge(chunk: delivery.chunkID, spans: delivery.ledger.spans, rejects: delivery.ledger.rejects, signals: records,
-                                       blocks: delivery.ledger.blocks.map { ($0, inputs[$0.block.input].path) })
+                                       blocks: delivery.ledger.blocks.map { ($0, inputs[$0.block.input].path) },
+                                       series: delivery.series, replaced: delivery.ledger.replaced)
             tracker?.requests(report.requests.requests)
             tracker?.acknowledged(delivery.ledger.spans)
             if let tracker { onEvent(.progress(tracker.current)) }
@@ -261,6 +262,10 @@ struct BuiltChunk: Sendable {
     /// The frame's times, kept when it is sealed (a refused request of one time is split by row).
     private(set) var times = 0
     var rows: [FrameRowRef] = []
+    /// What the frame gives each signal, by catalog index while rows are added and by input
+    /// ID once sealed: recorded with the acknowledgement, for `sigport verify`.
+    private var digests: [SeriesDigest] = []
+    private(set) var series: [String: SeriesDigest] = [:]
     var metadata = SignalMetadata()
     /// Stop the run after this chunk (the reject limit was passed).
     var stop: String?
@@ -277,15 +282,21 @@ struct BuiltChunk: Sendable {
     /// Encodes the frame and lets it go: a request in flight holds its body (one copy, reused by
     /// every attempt) and its row references, not the frame's per-value texts, which take about
     /// twice the body's size. A refused body is decoded again to be split (rare).
-    mutating func seal() {
+    mutating func seal(signals catalog: [SignalDefinition]) {
         body = frame.encodedBuffer()
         times = frame.times.count
+        for (signal, digest) in digests.enumerated() where digest.count > 0 { series[catalog[signal].inputID] = digest }
+        digests = []
         frame = InsertFrameBuilder(integration: frame.integration, requestID: frame.requestID, limit: frame.limit)
     }
 
     /// Adds a mapped row if it fits; false when it would pass the limit.
     mutating func add(time: Int64, values: [MappedValue], unmapped: Int, ref: FrameRowRef, signals catalog: [SignalDefinition]) -> Bool {
         guard frame.add(time: time, values: values, name: { catalog[$0].inputID }) else { return false }
+        for value in values {
+            if value.signal >= digests.count { digests += repeatElement(SeriesDigest(), count: value.signal + 1 - digests.count) }
+            digests[value.signal].add(time: time, value: value.value)
+        }
         ledger.progress.mapped += 1
         ledger.progress.values += values.count
         ledger.progress.unmapped += unmapped

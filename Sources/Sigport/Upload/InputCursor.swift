@@ -11,6 +11,9 @@ struct ChunkLedger: Sendable {
     /// A value of the chunk replaces one sent earlier (`duplicates: keep-last`): it is sent
     /// only after every earlier request is answered, so that the API ends with it.
     var supersedes = false
+    /// Per signal (input ID), how many of the chunk's values replace one sent earlier: `verify`
+    /// expects the API to hold that many fewer than were sent.
+    var replaced: [String: Int] = [:]
 
     init(input: String, firstRow: Int) {
         spans = [Checkpoint.ChunkSpan(input: input, firstRow: firstRow, progress: .init(rowsDone: firstRow))]
@@ -147,10 +150,14 @@ struct ImportRows {
             if duplicates!.blockFull, let closed = duplicates!.closeBlock(endRow: row - 1, next: before) { ledger.blocks.append(closed) }
             switch try duplicates!.check(&mapped, row: row - 1, line: source.location.line, signals: mapper.signals) {
             case .new: break
-            case .repeats(let n, let removed):
+            case .removed(let n):
                 ledger.progress.duplicates += n
                 // Removed values are counted here; the chunk counts those it sends.
-                if removed { ledger.progress.values += n } else { ledger.supersedes = true }
+                ledger.progress.values += n
+            case .replaces(let signals):
+                ledger.progress.duplicates += signals.count
+                ledger.supersedes = true
+                for signal in signals { ledger.replaced[mapper.signals[signal].inputID, default: 0] += 1 }
             case .reject(let value, let origin):
                 ledger.reject(RejectRecord(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: source, signals: mapper.signals), input: input))
                 rejected += 1

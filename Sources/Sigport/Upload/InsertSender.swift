@@ -63,6 +63,8 @@ struct InsertSender: Sendable {
         /// Signals whose metadata this chunk saved, with the ids the API gave.
         var saved: [SignalIDRecord] = []
         var stats: ExchangeStats
+        /// What the API took of each signal: the chunk's values less those it refused.
+        var series: [String: SeriesDigest] = [:]
         var rows = 0
         /// The requests it was planned to take.
         var planned = 0
@@ -72,6 +74,7 @@ struct InsertSender: Sendable {
         var delivery = Delivery(sequence: chunk.sequence, chunkID: chunkID, ledger: chunk.ledger, stats: ExchangeStats(limit: options.maxRequestBytes))
         delivery.rows = chunk.ledger.rows
         delivery.planned = chunk.requests
+        delivery.series = chunk.series
         for body in chunk.metadata.bodies {
             let result: SignalsByInput
             do {
@@ -99,7 +102,7 @@ struct InsertSender: Sendable {
                 // One time, maybe several rows (of several inputs, or a long layout): by row.
                 let again = try readAgain(rows)
                 for row in again where row.values.isEmpty {
-                    refuse(row.ref, raw: row.raw, message: refusal.message + " (and the row maps to no values when read again)", into: &delivery)
+                    refuse(row.ref, raw: row.raw, values: [], message: refusal.message + " (and the row maps to no values when read again)", into: &delivery)
                 }
                 try await bisect(again.filter { !$0.values.isEmpty }[...], into: &delivery, refusal: refusal)
                 return
@@ -120,7 +123,7 @@ struct InsertSender: Sendable {
     private func bisect(_ rows: ArraySlice<(ref: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)])>,
                         into delivery: inout Delivery, refusal: ContentRefusal) async throws {
         guard rows.count > 1 else {
-            if let row = rows.first { refuse(row.ref, raw: row.raw, message: refusal.message, into: &delivery) }
+            if let row = rows.first { refuse(row.ref, raw: row.raw, values: row.values, message: refusal.message, into: &delivery) }
             return
         }
         let half = rows.startIndex + rows.count / 2
@@ -165,7 +168,13 @@ struct InsertSender: Sendable {
         return out
     }
 
-    private func refuse(_ row: FrameRowRef, raw: [UInt8], message: String, into delivery: inout Delivery) {
+    /// A row the API refused: rejected, and its values (as read again) taken out of what the API holds.
+    private func refuse(_ row: FrameRowRef, raw: [UInt8], values: [(inputID: String, value: Double)], message: String, into delivery: inout Delivery) {
+        for value in values {
+            var refused = SeriesDigest()
+            refused.add(time: row.time, value: value.value)
+            delivery.series[value.inputID]?.remove(refused)
+        }
         let input = inputs[Int(row.input)].path
         let record = RejectRecord(input: input, line: row.line, column: nil, value: nil, rule: "server-refused",
                                   message: "the API refused this row's values: \(message)", raw: Data(raw))

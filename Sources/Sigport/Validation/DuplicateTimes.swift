@@ -41,9 +41,12 @@ struct DuplicateTimes {
         case new
         /// Under `reject`: the row is to be rejected; `first` is its first repeating value.
         case reject(MappedValue, origin: Origin)
-        /// Under `keep-first` (`removed` from the row) or `keep-last` (kept): how many. Counts
-        /// take removed values as values the row gave, so that the API holds values − duplicates.
-        case repeats(Int, removed: Bool)
+        /// Under `keep-first`: how many values were removed from the row. Counts take them as
+        /// values the row gave, so that the API holds values − duplicates.
+        case removed(Int)
+        /// Under `keep-last`: the signals (catalog indices) whose value in the row replaces an
+        /// earlier one, each once per repeat.
+        case replaces([Int])
     }
 
     let policy: DuplicatePolicy
@@ -72,7 +75,7 @@ struct DuplicateTimes {
     /// What the last row checked registered: a row carried to the next request joins the next block.
     private var lastRow: (row: Int, line: Int, time: Int64, ids: [Int])?
 
-    init(policy: DuplicatePolicy, reading: TimeBlockReader, cacheBytes: Int = 48 << 20) {
+    init(policy: DuplicatePolicy, reading: TimeBlockReader, cacheBytes: Int = 16 << 20) {
         self.policy = policy
         self.reading = reading
         cache = TimeBlockCache(budget: cacheBytes)
@@ -132,9 +135,9 @@ struct DuplicateTimes {
             return .reject(mapped.values[first.index], origin: first.origin)
         case .keepFirst:
             for r in repeats.reversed() { mapped.values.remove(at: r.index) }
-            return .repeats(repeats.count, removed: true)
+            return .removed(repeats.count)
         case .keepLast:
-            return .repeats(repeats.count, removed: false)
+            return .replaces(repeats.map { mapped.values[$0.index].signal })
         }
     }
 
@@ -240,9 +243,11 @@ struct DuplicateTimes {
     }
 
     /// Rows read again, their signals given this index's ids.
-    private mutating func times(_ read: TimeBlockReader.Values) -> TimeBlockTimes {
+    private mutating func times(_ read: consuming TimeBlockReader.Values) -> TimeBlockTimes {
         let idOfLocal = read.inputIDs.map { id(named: $0) }
-        return TimeBlockTimes(read.entries.map { TimeBlockTimes.Entry(time: $0.time, id: Int32(idOfLocal[Int($0.signal)]), line: $0.line) })
+        var entries = read.entries
+        for i in entries.indices { entries[i].id = Int32(idOfLocal[Int(entries[i].id)]) }
+        return TimeBlockTimes(entries)
     }
 
     private mutating func take(_ id: Int, _ time: Int64, line: Int) {

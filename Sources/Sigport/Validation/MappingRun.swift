@@ -87,9 +87,10 @@ public struct MappingRun {
                     if duplicates != nil {
                         switch try duplicates!.check(&mapped, row: counts.read - 1, line: row.location.line, signals: mapper.signals) {
                         case .new: break
-                        case .repeats(let n, let removed):
+                        case .removed(let n):
                             counts.duplicates += n
-                            if removed { counts.values += n }
+                            counts.values += n
+                        case .replaces(let signals): counts.duplicates += signals.count
                         case .reject(let value, let origin):
                             return try reject(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: row, signals: mapper.signals),
                                               input: input, header: header, counts: &counts)

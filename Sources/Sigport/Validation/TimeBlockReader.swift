@@ -11,10 +11,11 @@ final class TimeBlockReader {
     private var started: Int?
     private var readable: [Int: Bool] = [:]
 
-    /// The values of a block's rows: each with its signal (an index into `inputIDs`), time and line.
+    /// The values of a block's rows: each with its signal (`id`: an index into `inputIDs`), time
+    /// and line, in the shape the block's times are kept in, so that they are not copied.
     struct Values {
         var inputIDs: [String]
-        var entries: [(signal: Int32, time: Int64, line: Int)]
+        var entries: [TimeBlockTimes.Entry]
     }
 
     init(mapping: Mapping, inputs: [InputFile]) {
@@ -47,13 +48,13 @@ final class TimeBlockReader {
             try reader.resume(at: start.position)
             row = start.row
         }
-        var entries: [(signal: Int32, time: Int64, line: Int)] = []
+        var entries: [TimeBlockTimes.Entry] = []
         while row < block.endRow, let outcome = try reader.next() {
             defer { row += 1 }
             guard row >= block.firstRow, case .row(let source) = outcome, !block.isExcluded(row),
                   case .mapped(let mapped) = mapper.map(source) else { continue }
             for value in mapped.values {
-                entries.append((Int32(value.signal), mapped.time, source.location.line))
+                entries.append(TimeBlockTimes.Entry(time: mapped.time, id: Int32(value.signal), line: source.location.line))
             }
         }
         return Values(inputIDs: mapper.signals.map(\.inputID), entries: entries)
@@ -71,8 +72,11 @@ struct TimeBlockTimes {
 
     private let entries: [Entry]
 
-    init(_ entries: [Entry]) {
-        self.entries = entries.sorted { ($0.id, $0.time, $0.line) < ($1.id, $1.time, $1.line) }
+    /// Sorted in place: a block read again holds a few hundred thousand entries, and a sorted
+    /// copy beside them would add that much to the peak.
+    init(_ entries: consuming [Entry]) {
+        entries.sort { ($0.id, $0.time, $0.line) < ($1.id, $1.time, $1.line) }
+        self.entries = entries
     }
 
     init(_ exact: [TimeKey: Int]) {
