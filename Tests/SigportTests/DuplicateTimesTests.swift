@@ -223,3 +223,25 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("SpanIndex finds the blocks whose range holds a time")
+struct SpanIndexTests {
+    @Test("against every range looked at one by one: ascending, shuffled and nested ranges, earliest block first")
+    func model() {
+        var random = SplitMix(seed: 11)
+        for shape in 0..<3 {
+            var index = SpanIndex()
+            var ranges: [(low: Int64, high: Int64, block: Int)] = []
+            for block in 0..<300 {
+                let low: Int64 = shape == 0 ? Int64(block) * 100 : Int64.random(in: 0...30_000, using: &random)
+                let width: Int64 = shape == 2 && block % 7 == 0 ? 9_000 : Int64.random(in: 0...150, using: &random)
+                ranges.append((low, low + width, block))
+                index.insert(low: low, high: low + width, block: block)
+            }
+            for _ in 0..<2_000 {
+                let time = Int64.random(in: -10...31_000, using: &random)
+                #expect(index.blocks(holding: time) == ranges.filter { $0.low <= time && time <= $0.high }.map(\.block), "shape \(shape), time \(time)")
+            }
+        }
+    }
+}

@@ -53,7 +53,7 @@ struct DuplicateTimes {
     let reading: TimeBlockReader
     /// Rows after which an open block closes (at the next chance); a block of many signals
     /// with few values each grows longer, so that the spans it leaves stay few per value.
-    var blockRows = 65_536
+    var blockRows = 32_768
 
     /// Index-owned ids of signals by input ID (stable across sessions, where the mapper's
     /// indices follow the order signals are met), and the id of each mapper index.
@@ -64,7 +64,7 @@ struct DuplicateTimes {
     private var low: [Int64] = []
     private var high: [Int64] = []
     /// Per id: the blocks whose values include it, each with the id's time range there.
-    private var spans: [[TimeSpan]] = []
+    private var spans: [SpanIndex] = []
     /// Per id: the number of the last row that gave it a value (a row naming it twice).
     private var stamp: [Int] = []
     private var rowCount = 0
@@ -176,7 +176,7 @@ struct DuplicateTimes {
             var ranges: [ClosedBlock.Range] = []
             for (id, low) in open.low {
                 let high = open.high[id]!
-                spans[id].append(TimeSpan(low: low, high: high, block: index))
+                spans[id].insert(low: low, high: high, block: index)
                 ranges.append(ClosedBlock.Range(inputID: names[id], low: low, high: high))
             }
             if let exact = open.exact {
@@ -215,7 +215,7 @@ struct DuplicateTimes {
             blocks.append(closed.block)
             for span in closed.ranges {
                 let id = self.id(named: span.inputID)
-                spans[id].append(TimeSpan(low: span.low, high: span.high, block: index))
+                spans[id].insert(low: span.low, high: span.high, block: index)
                 low[id] = min(low[id], span.low)
                 high[id] = max(high[id], span.high)
             }
@@ -237,7 +237,7 @@ struct DuplicateTimes {
         names.append(name)
         low.append(.max)
         high.append(.min)
-        spans.append([])
+        spans.append(SpanIndex())
         stamp.append(0)
         return id
     }
@@ -269,14 +269,14 @@ struct DuplicateTimes {
     /// `takenInRow`: ids this row already took (the open block's exact times, if made now, lack them).
     private mutating func firstOrigin(_ id: Int, _ time: Int64, row: Int, line: Int, takenInRow: [Int]) throws -> Origin? {
         let input = open!.block.input
-        for span in spans[id] where span.low <= time && time <= span.high {
-            let block = blocks[span.block]
+        for index in spans[id].blocks(holding: time) {
+            let block = blocks[index]
             let times: TimeBlockTimes
-            if let cached = cache.times(of: span.block) {
+            if let cached = cache.times(of: index) {
                 times = cached
             } else {
                 times = try self.times(reading.read(block))
-                cache.insert(span.block, times)
+                cache.insert(index, times)
             }
             if let first = times.first(id: id, time: time), !(block.input == input && first == line) {
                 return Origin(input: block.input, line: first)
@@ -331,13 +331,6 @@ struct ClosedBlock: Sendable, Equatable {
     }
     var block: TimeBlock
     var ranges: [Range]
-}
-
-/// A signal's time range within one block.
-struct TimeSpan: Sendable {
-    var low: Int64
-    var high: Int64
-    var block: Int
 }
 
 struct TimeKey: Hashable {
