@@ -48,6 +48,10 @@ echo
 echo "== sigport status: the checkpoint of the first import"
 "$bin" status "$work/run"
 echo
+echo "== sigport verify: what the API holds, read back and compared with what each import sent"
+"$bin" verify "$work/run" --credentials "$work/credentials.json"
+"$bin" verify "$work/run-ox" --credentials "$work/credentials.json"
+echo
 echo "== the emulator's view: requests per route, and what clients did wrong (nothing)"
 curl -s "$(grep -o 'http://[0-9.:]*/' "$work/emulator.log" | head -n 1)_emulator/stats" 2>/dev/null || true
 echo

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Sigport
-import SigportEmulator
+@testable import SigportEmulator
 
 /// Two values for one signal at one time are never silent: `duplicates: reject` (the default)
 /// rejects the later row naming both places, `keep-first` and `keep-last` load one of the two
@@ -97,7 +97,7 @@ struct DuplicateTimesTests {
 
     @Test("shuffled long rows with many repeats, in blocks of 7 rows: every policy decides as the model does", arguments: DuplicatePolicy.allCases)
     func shuffled(_ policy: DuplicatePolicy) async throws {
-        var generator = SplitMix(seed: 24)
+        var generator = SplitMix64(seed: 24)
         var rows: [[(signal: String, time: Int64, value: Double)]] = []
         var text = "ts,id,v\n"
         for i in 0..<600 {
@@ -211,24 +211,12 @@ extension DuplicateTimesTests {
     }
 }
 
-/// A small seeded generator, so a shuffled input is the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("SpanIndex finds the blocks whose range holds a time")
 struct SpanIndexTests {
     @Test("against every range looked at one by one: ascending, shuffled and nested ranges, earliest block first")
     func model() {
-        var random = SplitMix(seed: 11)
+        var random = SplitMix64(seed: 11)
         for shape in 0..<3 {
             var index = SpanIndex()
             var ranges: [(low: Int64, high: Int64, block: Int)] = []

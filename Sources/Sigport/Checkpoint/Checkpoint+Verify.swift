@@ -71,6 +71,17 @@ extension Checkpoint {
         }
     }
 
+    /// Answered inserts of a run with nothing recorded of what they gave (every row refused, or
+    /// answered by a sigport from before the record was kept).
+    func insertsWithoutSeries() throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM chunk WHERE state = 'acknowledged' AND method = 'integration.insert'
+                AND NOT EXISTS (SELECT 1 FROM sentSeries WHERE sentSeries.chunk = chunk.id)
+                """) ?? 0
+        }
+    }
+
     /// The API the run wrote to (`integration` or `ox`); nil before any run began here.
     public func runTarget() throws -> String? {
         try read { try RunRecord.fetchOne($0)?.target }

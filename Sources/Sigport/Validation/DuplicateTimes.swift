@@ -60,13 +60,20 @@ struct DuplicateTimes {
     private var ids: [String: Int] = [:]
     private var names: [String] = []
     private var idOfSignal: [Int] = []
-    /// Per id: the earliest and latest time of its values so far.
-    private var low: [Int64] = []
-    private var high: [Int64] = []
+    /// Per id, what every value of it reads and writes, side by side (one array access a value).
+    private struct IDState {
+        /// The earliest and latest time of its values so far.
+        var low = Int64.max
+        var high = Int64.min
+        /// The same within the open block (`.max`/`.min`: none there yet).
+        var blockLow = Int64.max
+        var blockHigh = Int64.min
+        /// The number of the last row that gave it a value (a row naming it twice).
+        var stamp = 0
+    }
+    private var state: [IDState] = []
     /// Per id: the blocks whose values include it, each with the id's time range there.
     private var spans: [SpanIndex] = []
-    /// Per id: the number of the last row that gave it a value (a row naming it twice).
-    private var stamp: [Int] = []
     private var rowCount = 0
 
     private(set) var blocks: [TimeBlock] = []
@@ -84,8 +91,8 @@ struct DuplicateTimes {
     /// A block still being filled: its rows so far, and its values' time range per id.
     private struct OpenBlock {
         var block: TimeBlock
-        var low: [Int: Int64] = [:]
-        var high: [Int: Int64] = [:]
+        /// The ids with a value in the block, in the order met (their ranges: `IDState.blockLow`, `blockHigh`).
+        var ids: [Int] = []
         /// Exact times, once a look-up needed them (or always, for an input that cannot be read again).
         var exact: [TimeKey: Int]?
         var values = 0
@@ -95,6 +102,7 @@ struct DuplicateTimes {
 
     /// Starts the blocks of an input at row `firstRow`, read from `start` (nil: its beginning).
     mutating func startInput(_ input: Int, from start: ResumePoint? = nil, firstRow: Int = 0) {
+        for id in open?.ids ?? [] { clearBlockRange(id) }
         open = OpenBlock(block: TimeBlock(input: input, start: start, firstRow: firstRow, endRow: firstRow),
                          exact: reading.canReadAgain(input) ? nil : [:])
     }
@@ -105,27 +113,32 @@ struct DuplicateTimes {
         rowCount += 1
         let time = mapped.time
         var repeats: [Repeat] = []
-        var taken: [Int] = []
-        taken.reserveCapacity(mapped.values.count)
+        // The last row's array, emptied: no allocation per row.
+        var taken = lastRow?.ids ?? []
+        lastRow = nil
+        taken.removeAll(keepingCapacity: true)
+        let keepsExact = open!.exact != nil
         for (i, value) in mapped.values.enumerated() {
             let id = self.id(of: value.signal, signals)
-            if stamp[id] == rowCount {
+            switch Self.mark(&state[id], row: rowCount, time: time) {
+            case .again:
                 repeats.append(Repeat(index: i, origin: Origin(input: open!.block.input, line: line)))
                 continue
-            }
-            stamp[id] = rowCount
-            if time > high[id] || time < low[id] {
-                take(id, time, line: line)
+            case .taken(let firstInBlock):
+                if firstInBlock { open!.ids.append(id) }
+                if keepsExact { noteExact(id, time, line: line) }
                 taken.append(id)
                 continue
+            case .inside: break
             }
             if let origin = try firstOrigin(id, time, row: row, line: line, takenInRow: taken) {
                 repeats.append(Repeat(index: i, origin: origin))
                 continue
             }
-            take(id, time, line: line)
+            take(id, time, line: line, counted: true)
             taken.append(id)
         }
+        open!.values += taken.count
         lastRow = (row, line, time, taken)
         open!.block.endRow = row + 1
         guard let first = repeats.first else { return .new }
@@ -158,7 +171,7 @@ struct DuplicateTimes {
     var blockFull: Bool {
         guard let open else { return false }
         let rows = open.block.endRow - open.block.firstRow
-        return rows >= blockRows && (open.low.count * 8 <= open.values || rows >= blockRows * 16)
+        return rows >= blockRows && (open.ids.count * 8 <= open.values || rows >= blockRows * 16)
     }
 
     /// Ends the open block after row `endRow` (0-based, exclusive) and opens the next there, at
@@ -168,14 +181,16 @@ struct DuplicateTimes {
     @discardableResult
     mutating func closeBlock(endRow: Int, next: ResumePoint?, carryingLast: Bool = false) -> ClosedBlock? {
         guard var open else { return nil }
+        // Alone with the block's arrays, so that they are emptied in place for the next block.
+        self.open = nil
         open.block.endRow = endRow
         let carried = carryingLast ? lastRow : nil
         var closed: ClosedBlock?
-        if open.block.endRow > open.block.firstRow || !open.low.isEmpty {
+        if open.block.endRow > open.block.firstRow || !open.ids.isEmpty {
             let index = blocks.count
             var ranges: [ClosedBlock.Range] = []
-            for (id, low) in open.low {
-                let high = open.high[id]!
+            for id in open.ids {
+                let (low, high) = (state[id].blockLow, state[id].blockHigh)
                 spans[id].insert(low: low, high: high, block: index)
                 ranges.append(ClosedBlock.Range(inputID: names[id], low: low, high: high))
             }
@@ -186,9 +201,11 @@ struct DuplicateTimes {
             blocks.append(open.block)
             closed = ClosedBlock(block: open.block, ranges: ranges)
         }
+        for id in open.ids { clearBlockRange(id) }
+        open.ids.removeAll(keepingCapacity: true)
         let firstRow = carried?.row ?? endRow
         self.open = OpenBlock(block: TimeBlock(input: open.block.input, start: next, firstRow: firstRow, endRow: firstRow),
-                              exact: reading.canReadAgain(open.block.input) ? nil : [:])
+                              ids: open.ids, exact: reading.canReadAgain(open.block.input) ? nil : [:])
         if let carried {
             for id in carried.ids { take(id, carried.time, line: carried.line) }
             self.open!.block.endRow = carried.row + 1
@@ -216,8 +233,8 @@ struct DuplicateTimes {
             for span in closed.ranges {
                 let id = self.id(named: span.inputID)
                 spans[id].insert(low: span.low, high: span.high, block: index)
-                low[id] = min(low[id], span.low)
-                high[id] = max(high[id], span.high)
+                state[id].low = min(state[id].low, span.low)
+                state[id].high = max(state[id].high, span.high)
             }
         }
     }
@@ -232,13 +249,11 @@ struct DuplicateTimes {
 
     private mutating func id(named name: String) -> Int {
         if let id = ids[name] { return id }
-        let id = low.count
+        let id = state.count
         ids[name] = id
         names.append(name)
-        low.append(.max)
-        high.append(.min)
+        state.append(IDState())
         spans.append(SpanIndex())
-        stamp.append(0)
         return id
     }
 
@@ -250,18 +265,47 @@ struct DuplicateTimes {
         return TimeBlockTimes(entries)
     }
 
-    private mutating func take(_ id: Int, _ time: Int64, line: Int) {
-        low[id] = min(low[id], time)
-        high[id] = max(high[id], time)
-        open!.values += 1
-        if let l = open!.low[id] {
-            if time < l { open!.low[id] = time }
-            if time > open!.high[id]! { open!.high[id] = time }
-        } else {
-            open!.low[id] = time
-            open!.high[id] = time
-        }
-        if open!.exact != nil, open!.exact![TimeKey(id: id, time: time)] == nil { open!.exact![TimeKey(id: id, time: time)] = line }
+    /// What a value is to its id's state: a second one in the row, taken (outside every range
+    /// so far: new without looking further), or inside the range, to be looked up.
+    private enum Mark {
+        case again
+        case taken(firstInBlock: Bool)
+        case inside
+    }
+
+    /// Stamps the id with the row and, for a time outside its range, takes it: in one access.
+    private static func mark(_ s: inout IDState, row: Int, time: Int64) -> Mark {
+        if s.stamp == row { return .again }
+        s.stamp = row
+        guard time > s.high || time < s.low else { return .inside }
+        s.low = min(s.low, time)
+        s.high = max(s.high, time)
+        let first = s.blockLow == .max && s.blockHigh == .min
+        s.blockLow = min(s.blockLow, time)
+        s.blockHigh = max(s.blockHigh, time)
+        return .taken(firstInBlock: first)
+    }
+
+    /// A time found new after a look-up: taken as `mark` takes one. `counted`: the block's value
+    /// count is the caller's (a row adds its own at its end).
+    private mutating func take(_ id: Int, _ time: Int64, line: Int, counted: Bool = false) {
+        state[id].low = min(state[id].low, time)
+        state[id].high = max(state[id].high, time)
+        if state[id].blockLow == .max && state[id].blockHigh == .min { open!.ids.append(id) }
+        state[id].blockLow = min(state[id].blockLow, time)
+        state[id].blockHigh = max(state[id].blockHigh, time)
+        if !counted { open!.values += 1 }
+        if open!.exact != nil { noteExact(id, time, line: line) }
+    }
+
+    /// The open block's exact times, for an input that cannot be read again (or once looked up).
+    private mutating func noteExact(_ id: Int, _ time: Int64, line: Int) {
+        if open!.exact![TimeKey(id: id, time: time)] == nil { open!.exact![TimeKey(id: id, time: time)] = line }
+    }
+
+    private mutating func clearBlockRange(_ id: Int) {
+        state[id].blockLow = .max
+        state[id].blockHigh = .min
     }
 
     /// Where (id, time) was first taken, looking at earlier blocks first; nil if it was not.
@@ -282,7 +326,7 @@ struct DuplicateTimes {
                 return Origin(input: block.input, line: first)
             }
         }
-        guard let low = open!.low[id], low <= time, time <= open!.high[id]! else { return nil }
+        guard state[id].blockLow <= time, time <= state[id].blockHigh else { return nil }
         if open!.exact == nil {
             var exact = try times(reading.read(open!.block)).dictionary
             for taken in takenInRow where exact[TimeKey(id: taken, time: time)] == nil { exact[TimeKey(id: taken, time: time)] = line }

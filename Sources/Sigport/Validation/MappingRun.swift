@@ -79,40 +79,14 @@ public struct MappingRun {
             let header = mapping.source.format == .csv && mapping.source.csv.header ? CSVWriter.line(reader.fieldNames, dialect: mapping.source.csv) : nil
             var rows = RowStream(reader, input: input)
             var counts = Counts()
-            func take(_ outcome: MapOutcome, _ row: RowRef) throws {
-                switch outcome {
-                case .filtered: counts.filtered += 1
-                case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
-                case .mapped(var mapped):
-                    if duplicates != nil {
-                        switch try duplicates!.check(&mapped, row: counts.read - 1, line: row.location.line, signals: mapper.signals) {
-                        case .new: break
-                        case .removed(let n):
-                            counts.duplicates += n
-                            counts.values += n
-                        case .replaces(let signals): counts.duplicates += signals.count
-                        case .reject(let value, let origin):
-                            return try reject(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: row, signals: mapper.signals),
-                                              input: input, header: header, counts: &counts)
-                        }
-                        if duplicates!.blockFull, let position = rows.position {
-                            duplicates!.closeBlock(endRow: counts.read, next: ResumePoint(row: counts.read, position: position))
-                        }
-                    }
-                    counts.mapped += 1
-                    counts.values += mapped.values.count + mapped.events.count
-                    counts.unmapped += mapped.unmapped
-                    try sink(mapped, mapper)
-                }
-            }
             while let item = try rows.next() {
                 counts.read += 1
                 switch item {
                 case .outcome(.problem(let problem)):
                     try reject(Rejection(location: problem.location, column: problem.column, value: nil, rule: problem.rule, message: problem.message, raw: problem.raw),
                                input: input, header: header, counts: &counts)
-                case .outcome(.row(let row)): try take(mapper.map(row), .source(row))
-                case .flat(let row): try take(mapper.map(row), .flat(row))
+                case .outcome(.row(let row)): try take(mapper.map(row), .source(row), rows: rows, input: input, header: header, counts: &counts, sink)
+                case .flat(let row): try take(mapper.map(row), .flat(row), rows: rows, input: input, header: header, counts: &counts, sink)
                 }
                 if let limit = maxRejects {
                     var total = report.total
@@ -140,6 +114,38 @@ public struct MappingRun {
             report.stoppedByRejectLimit = "more than \(limit) of all rows rejected (\(report.total.rejected) of \(report.total.read))"
         }
         return finish(report)
+    }
+
+    /// One row's outcome counted: a mapped row's values checked for duplicate times, then handed
+    /// to `sink`. A method rather than a function nested in `run`: reading the mapper from a
+    /// nested function that also changed `duplicates` copied the whole mapper per row (half of a
+    /// wide plan's time).
+    private mutating func take(_ outcome: MapOutcome, _ row: RowRef, rows: borrowing RowStream, input: InputFile, header: [UInt8]?,
+                               counts: inout Counts, _ sink: (MappedRow, RowMapper) throws -> Void) throws {
+        switch outcome {
+        case .filtered: counts.filtered += 1
+        case .rejected(let rejection): try reject(rejection, input: input, header: header, counts: &counts)
+        case .mapped(var mapped):
+            if duplicates != nil {
+                switch try duplicates!.check(&mapped, row: counts.read - 1, line: row.location.line, signals: mapper.signals) {
+                case .new: break
+                case .removed(let n):
+                    counts.duplicates += n
+                    counts.values += n
+                case .replaces(let signals): counts.duplicates += signals.count
+                case .reject(let value, let origin):
+                    return try reject(duplicates!.rejection(of: value, at: mapped.time, from: origin, row: row, signals: mapper.signals),
+                                      input: input, header: header, counts: &counts)
+                }
+                if duplicates!.blockFull, let position = rows.position {
+                    duplicates!.closeBlock(endRow: counts.read, next: ResumePoint(row: counts.read, position: position))
+                }
+            }
+            counts.mapped += 1
+            counts.values += mapped.values.count + mapped.events.count
+            counts.unmapped += mapped.unmapped
+            try sink(mapped, mapper)
+        }
     }
 
     private func finish(_ report: Report) -> Report {

@@ -15,6 +15,10 @@ extension Verifier {
         var report = Report()
         report.target = "integration"
         let sent = try checkpoint.sentSeries()
+        let unrecorded = try checkpoint.insertsWithoutSeries()
+        if unrecorded > 0 {
+            report.notes.append("\(unrecorded) answered inserts have no record of what they sent (every row refused, or answered by a sigport from before verify): values they sent count as extra")
+        }
         guard !sent.isEmpty else {
             report.notes.append("the checkpoint records no values sent (nothing answered yet, or a run of a sigport before verify)")
             return report
