@@ -48,4 +48,27 @@ struct MigrateOxToIntegrationTests {
             }
         }
     }
+
+    @Test("two events of one sensor × type at one millisecond: one becomes the value, the other is reported, not overwritten silently")
+    func sameTime() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                let creds = dir.appendingPathComponent("creds.json").path
+                try credentials.write(to: creds)
+                let line = #"{"t":1709251200630,"device":{"serial":"W-17","model":"wrist/v2","fw":"2.1.4"},"relay":{"id":"phone-3","os":"Android 14","kind":"phone","app":"4.2.0"},"payload":{"hr":HR}}"#
+                let input = try dir.write("twice.jsonl", line.replacingOccurrences(of: "HR", with: "97") + "\n" + line.replacingOccurrences(of: "HR", with: "98") + "\n")
+                let imported = try await CLITests.run(["import", "--credentials", creds, "--mapping", OxImportTests.mapping, input,
+                                                       "--run-dir", dir.appendingPathComponent("run").path, "--requests-per-second", "10"], in: dir)
+                #expect(imported.status == 0, "ox keeps both: \(imported.output)")
+                let run = try await CLITests.run(["migrate", "ox-to-integration", "--credentials", creds, "--from-org", credentials.ox.orgs[0].org,
+                                                  "--events-from", dir.appendingPathComponent("run").path, "--run-dir", dir.appendingPathComponent("m").path,
+                                                  "--requests-per-second", "10"], in: dir)
+                #expect(run.status == 1, "\(run.output)")
+                #expect(run.output.contains("1 events as values of 1 signals; 1 events not migrated"), "\(run.output)")
+                #expect(run.output.contains("already has event"), "\(run.output)")
+                let stored = try await ImportTests.stored(emulator)
+                #expect(stored.values.map(\.count) == [1])
+            }
+        }
+    }
 }

@@ -159,7 +159,18 @@ public final class OxToIntegration {
             values.append(Value(event: id, inputID: inputID, time: timestamp * 1000, value: Double(reading)))
         }
         values.sort { ($0.time, $0.inputID, $0.event) < ($1.time, $1.inputID, $1.event) }
-        return (signals.values.sorted { $0.inputID < $1.inputID }, values)
+        // A signal holds one value a time: a second event of a sensor × type at one time would
+        // overwrite the first, so it is reported, not sent (sorted, such events are neighbours).
+        var kept: [Value] = []
+        kept.reserveCapacity(values.count)
+        for value in values {
+            if let last = kept.last, last.inputID == value.inputID, last.time == value.time {
+                report.rejected.append("event \(value.event): signal \(value.inputID) already has event \(last.event) at this time (one value a time)")
+                continue
+            }
+            kept.append(value)
+        }
+        return (signals.values.sorted { $0.inputID < $1.inputID }, kept)
     }
 
     /// `{field}` replaced by the field's value (empty when absent).
