@@ -228,8 +228,30 @@ struct SpanIndexTests {
             }
             for _ in 0..<2_000 {
                 let time = Int64.random(in: -10...31_000, using: &random)
-                #expect(index.blocks(holding: time) == ranges.filter { $0.low <= time && time <= $0.high }.map(\.block), "shape \(shape), time \(time)")
+                var found: [Int] = []
+                index.blocks(holding: time, into: &found)
+                #expect(found == ranges.filter { $0.low <= time && time <= $0.high }.map(\.block), "shape \(shape), time \(time)")
             }
+        }
+    }
+}
+
+@Suite("TimeBlockTimes finds a (signal, time) from any hint")
+struct TimeBlockTimesTests {
+    @Test("from hints before, at, after the answer and far off: the same line as a search without one")
+    func hints() {
+        var random = SplitMix64(seed: 5)
+        let entries = (0..<2_000).map { _ in
+            TimeBlockTimes.Entry(time: Int64.random(in: 0...3_000, using: &random), id: Int32.random(in: 0...3, using: &random), line: Int.random(in: 1...9_999, using: &random))
+        }
+        let times = TimeBlockTimes(entries)
+        for _ in 0..<3_000 {
+            let id = Int.random(in: 0...3, using: &random), time = Int64.random(in: -5...3_005, using: &random)
+            var none = -1
+            let expected = times.first(id: id, time: time, hint: &none)
+            var hint = Int.random(in: -1...2_001, using: &random)
+            #expect(times.first(id: id, time: time, hint: &hint) == expected, "id \(id), time \(time)")
+            #expect(hint == none, "the hint ends where the search does")
         }
     }
 }

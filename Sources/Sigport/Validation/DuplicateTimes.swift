@@ -70,10 +70,15 @@ struct DuplicateTimes {
         var blockHigh = Int64.min
         /// The number of the last row that gave it a value (a row naming it twice).
         var stamp = 0
+        /// Where its last look-up in block `hintBlock` ended (`TimeBlockTimes.first`).
+        var hintBlock = -1
+        var hint = -1
     }
     private var state: [IDState] = []
     /// Per id: the blocks whose values include it, each with the id's time range there.
     private var spans: [SpanIndex] = []
+    /// The blocks a look-up found (kept to be reused: a look-up per value inside a range).
+    private var hits: [Int] = []
     private var rowCount = 0
 
     private(set) var blocks: [TimeBlock] = []
@@ -313,17 +318,20 @@ struct DuplicateTimes {
     /// `takenInRow`: ids this row already took (the open block's exact times, if made now, lack them).
     private mutating func firstOrigin(_ id: Int, _ time: Int64, row: Int, line: Int, takenInRow: [Int]) throws -> Origin? {
         let input = open!.block.input
-        for index in spans[id].blocks(holding: time) {
-            let block = blocks[index]
+        spans[id].blocks(holding: time, into: &hits)
+        for index in hits {
             let times: TimeBlockTimes
             if let cached = cache.times(of: index) {
                 times = cached
             } else {
-                times = try self.times(reading.read(block))
+                times = try self.times(reading.read(blocks[index]))
                 cache.insert(index, times)
             }
-            if let first = times.first(id: id, time: time), !(block.input == input && first == line) {
-                return Origin(input: block.input, line: first)
+            var hint = state[id].hintBlock == index ? state[id].hint : -1
+            let found = times.first(id: id, time: time, hint: &hint)
+            (state[id].hintBlock, state[id].hint) = (index, hint)
+            if let first = found, !(blocks[index].input == input && first == line) {
+                return Origin(input: blocks[index].input, line: first)
             }
         }
         guard state[id].blockLow <= time, time <= state[id].blockHigh else { return nil }

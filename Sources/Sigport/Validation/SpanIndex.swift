@@ -26,16 +26,16 @@ struct SpanIndex {
         for i in at..<reach.count { reach[i] = max(highs[i], i > 0 ? reach[i - 1] : .min) }
     }
 
-    /// The blocks whose range holds `time`, earliest block first.
-    func blocks(holding time: Int64) -> [Int] {
-        var found: [Int] = []
+    /// The blocks whose range holds `time`, earliest block first, into `found` (emptied first:
+    /// a buffer the caller keeps, since this runs for every value inside a signal's range).
+    func blocks(holding time: Int64, into found: inout [Int]) {
+        found.removeAll(keepingCapacity: true)
         var i = Self.firstIndex(in: lows) { $0 > time } - 1
         while i >= 0, reach[i] >= time {
             if highs[i] >= time { found.append(blocks[i]) }
             i -= 1
         }
         if found.count > 1 { found.sort() }
-        return found
     }
 
     /// The first index whose value satisfies `isAfter` (which holds from some index on).

@@ -49,6 +49,10 @@ final class TimeBlockReader {
             row = start.row
         }
         var entries: [TimeBlockTimes.Entry] = []
+        // The mapper as a local while the block is read: through the class's property, each
+        // row's map copied its template caches.
+        var mapper = self.mapper
+        defer { self.mapper = mapper }
         while row < block.endRow, let outcome = try reader.next() {
             defer { row += 1 }
             guard row >= block.firstRow, case .row(let source) = outcome, !block.isExcluded(row),
@@ -86,10 +90,23 @@ struct TimeBlockTimes {
     /// Bytes held, for the cache's budget.
     var bytes: Int { entries.count * MemoryLayout<Entry>.stride }
 
-    /// The first line with a value of `id` at `time`.
-    func first(id: Int, time: Int64) -> Int? {
+    /// The first line with a value of `id` at `time`. `hint`: where the last look-up of this
+    /// id in this block ended, or -1; set to where this one ends. A signal's times are mostly
+    /// looked up in order, so the search gallops from the hint (a few steps) rather than
+    /// bisecting the whole block (about 19 for a block of ten signals).
+    func first(id: Int, time: Int64, hint: inout Int) -> Int? {
         let key = (Int32(id), time)
         var lo = 0, hi = entries.count
+        if hint >= 0, hint < entries.count, (entries[hint].id, entries[hint].time) < key {
+            lo = hint + 1
+            var step = 1
+            while lo + step < hi, (entries[lo + step].id, entries[lo + step].time) < key {
+                lo += step + 1
+                step *= 2
+            }
+            hi = min(hi, lo + step + 1)
+        }
+        defer { hint = lo }
         while lo < hi {
             let mid = (lo + hi) / 2
             if (entries[mid].id, entries[mid].time) < key { lo = mid + 1 } else { hi = mid }
@@ -119,20 +136,29 @@ struct TimeBlockCache {
 
     init(budget: Int) { self.budget = budget }
 
+    /// The block looked up last, which the next look-up asks for again nearly always (values
+    /// of one stretch of time fall in one block): found without hashing, its use not restamped.
+    private var last: (block: Int, times: TimeBlockTimes)?
+
     mutating func times(of block: Int) -> TimeBlockTimes? {
+        if let last, last.block == block { return last.times }
         guard let entry = held[block] else { return nil }
         clock += 1
         held[block]!.used = clock
+        last = (block, entry.times)
         return entry.times
     }
 
     mutating func insert(_ block: Int, _ times: TimeBlockTimes) {
+        // The block served as `last` was in use up to now.
+        if let last { clock += 1; held[last.block]?.used = clock }
         clock += 1
         held[block] = (times, clock, false)
         bytes += times.bytes
         while bytes > budget, let oldest = held.filter({ !$0.value.pinned && $0.key != block }).min(by: { $0.value.used < $1.value.used }) {
             bytes -= oldest.value.times.bytes
             held[oldest.key] = nil
+            if last?.block == oldest.key { last = nil }
         }
     }
 
