@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NIOCore
 import Testing
 @testable import Sigport
@@ -120,6 +121,19 @@ struct VerifyTests {
             #expect(run.status == 1, "rows rejected, and the API holds the rest: \(run.output)")
             #expect(run.output.contains("rejected by server-refused: \(refused)"), "\(run.output)")
             #expect(run.output.contains("3 series: 3 match, 0 differ, 0 not read"), "\(run.output)")
+        }
+    }
+
+    @Test("a run whose answered inserts recorded nothing (a sigport from before verify): said, and not a match")
+    func unrecorded() async throws {
+        try await Self.withSession { session in
+            try await session.importIntegration(IntegrationFixture(rows: 20))
+            let queue = try DatabaseQueue(path: session.path("run-integration/checkpoint.sqlite"))
+            try await queue.write { try $0.execute(sql: "DELETE FROM sentSeries") }
+            let run = try await Self.verify(session, "run-integration")
+            #expect(run.status == 8, "\(run.output)")
+            #expect(run.output.contains("note: 1 answered inserts have no record of what they sent"), "\(run.output)")
+            #expect(run.output.contains("note: the checkpoint records no values sent"), "\(run.output)")
         }
     }
 

@@ -48,11 +48,11 @@ public struct SeriesCheck: Codable, Sendable, Equatable {
     static func integration(_ series: String, sent: SentSeries, found: FoundSeries?) -> SeriesCheck {
         let found = found?.digest ?? SeriesDigest()
         let low = sent.digest.count - sent.replaced
+        let extra = max(0, found.count - sent.digest.count)
+        let differ = sent.replaced == 0 && found.count == sent.digest.count && found.checksum != sent.digest.checksum
         var check = SeriesCheck(series: series, outcome: .match, expected: Extent(sent.digest), found: Extent(found),
-                                missing: max(0, low - found.count), extra: max(0, found.count - sent.digest.count),
-                                changed: nil, valuesDiffer: false, replaced: sent.replaced)
-        if sent.replaced == 0 { check.valuesDiffer = found.count == sent.digest.count && found.checksum != sent.digest.checksum }
-        if check.missing > 0 || check.extra! > 0 || check.valuesDiffer { check.outcome = .mismatch }
+                                missing: max(0, low - found.count), extra: extra, changed: nil, valuesDiffer: differ, replaced: sent.replaced)
+        if check.missing > 0 || extra > 0 || differ { check.outcome = .mismatch }
         return check
     }
 
