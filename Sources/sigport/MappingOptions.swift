@@ -7,7 +7,7 @@ struct MappingOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("The mapping file (YAML) that says how rows become signals or events.", valueName: "file"))
     var mapping: String
 
-    @Argument(help: ArgumentHelp("Input files, directories, globs (quote them), .gz files, or - for standard input.", valueName: "input"))
+    @Argument(help: ArgumentHelp("Input files, directories, globs (quote them), .gz files; validate and plan also read - (standard input) and pipes, which an import, resumable, refuses.", valueName: "input"))
     var inputs: [String]
 
     @Option(help: ArgumentHelp("Where rejects (and the checkpoint, for imports) go.", valueName: "dir"))

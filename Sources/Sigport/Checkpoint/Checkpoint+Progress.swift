@@ -15,6 +15,14 @@ extension Checkpoint {
                 throw SigportError(.invalidArgument, "An import cannot read standard input.",
                                    hint: "Save it to a file first: a resumable run must be able to read its input again.")
             }
+            // Asked of the path before it is opened: opening a FIFO waits for a writer, and reading
+            // one to fingerprint it would take the rows the import then never sees.
+            var info = stat()
+            if stat(input.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                let kind = info.st_mode & S_IFMT == S_IFIFO ? "a pipe (FIFO)" : info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+                throw SigportError(.invalidArgument, "\(input.path) is \(kind): an import reads its inputs again to resume after a kill, and a stream cannot be read twice.",
+                                   hint: "Save the stream to a file first (validate and plan read pipes and standard input as they are).")
+            }
             let attributes = try FileManager.default.attributesOfItem(atPath: input.path)
             let size = Int64((attributes[.size] as? NSNumber)?.int64Value ?? 0)
             let modified = (attributes[.modificationDate] as? Date) ?? .distantPast
