@@ -13,6 +13,15 @@ final class EmulatorStore: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         if let path {
+            // The store holds the ox signing key and the integrations' secrets: readable by its
+            // owner only, made so before SQLite writes to it (its -wal and -shm files take the
+            // database's mode).
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0, fchmod(fd, 0o600) == 0 else {
+                if fd >= 0 { close(fd) }
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+            close(fd)
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
         } else {

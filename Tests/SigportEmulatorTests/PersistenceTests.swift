@@ -21,4 +21,18 @@ struct PersistenceTests {
             #expect(root.status == 200, "a token from before the restart is still valid: the signing key is in the file")
         }
     }
+
+    @Test("the database file (and its -wal and -shm) is readable by its owner only, a file made 0644 before too: it holds the ox signing key")
+    func ownerOnly() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        @Sendable func mode(_ file: String) throws -> Int { ((try FileManager.default.attributesOfItem(atPath: file))[.posixPermissions] as? NSNumber)?.intValue ?? -1 }
+        let modes = try await Emulator.withRunning(EmulatorConfiguration(databasePath: path, requestInterval: .zero)) { _, _, _ in
+            try ["", "-wal", "-shm"].filter { FileManager.default.fileExists(atPath: path + $0) }.map { try mode(path + $0) }
+        }
+        #expect(modes.count >= 2 && modes.allSatisfy { $0 == 0o600 }, "\(modes.map { String($0, radix: 8) })")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let again = try await Emulator.withRunning(EmulatorConfiguration(databasePath: path, requestInterval: .zero)) { _, _, _ in try mode(path) }
+        #expect(again == 0o600, "an existing file is made the owner's alone")
+    }
 }
