@@ -46,10 +46,20 @@ struct TimestampParser: Sendable {
         case (.epoch(let units), .number(let n)): return Self.epoch(n, units: units)
         case (.epoch(let units), .text(let text)): return Self.epoch(text: Array(text.utf8), units: units)
         case (.iso8601, .text(var text)):
-            return text.withUTF8 { bytes in Self.utcSeconds(bytes).map { .success($0 * 1_000_000) } ?? parse(bytes, parts: Self.iso8601Parts) }
-        case (.pattern, .text(var text)): return text.withUTF8 { parse($0, parts: pattern) }
+            return text.withUTF8 { bytes in Self.utcSeconds(bytes).map { .success($0 * 1_000_000) } ?? Self.year(parse(bytes, parts: Self.iso8601Parts), bytes) }
+        case (.pattern, .text(var text)): return text.withUTF8 { Self.year(parse($0, parts: pattern), $0) }
         default: return .failure(.format)
         }
+    }
+
+    /// A text refused for its shape that starts with a year of five or more digits (`99999-03-01…`)
+    /// is a year out of range, not a wrong format: the reject says what is wrong with it.
+    private static func year(_ result: Result<Int64, Failure>, _ bytes: UnsafeBufferPointer<UInt8>) -> Result<Int64, Failure> {
+        guard case .failure(.format) = result else { return result }
+        var i = bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") ? 1 : 0
+        let start = i
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+        return i - start >= 5 && i < bytes.count && bytes[i] == UInt8(ascii: "-") ? .failure(.range) : result
     }
 
     /// Epoch text in decimal notation (`-1709251200.123456`) is converted exactly, towards the
