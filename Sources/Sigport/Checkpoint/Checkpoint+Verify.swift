@@ -117,9 +117,10 @@ extension Checkpoint {
         }
     }
 
-    /// The ledger's events of `org` in a stable order, `limit` from `offset` on (steps of a verify).
-    func oxEvents(org: String, offset: Int, limit: Int) throws -> [OxEventRecord] {
-        try read { try OxEventRecord.filter(Column("org") == org).order(Column("id")).limit(limit, offset: offset).fetchAll($0) }
+    /// The ledger's events of `org` in id order, `limit` from the id `from` on (a step of a
+    /// verify): found through the primary key, where an offset would walk the rows before it.
+    func oxEvents(org: String, from: String, limit: Int) throws -> [OxEventRecord] {
+        try read { try OxEventRecord.filter(Column("org") == org && Column("id") >= from).order(Column("id")).limit(limit).fetchAll($0) }
     }
 
     /// The orgs of the ledger's events, with how many each.

@@ -191,7 +191,8 @@ public final class Checkpoint: Sendable {
             /// inserts, which are not chunks of inputs.
             try db.create(table: "sentSeries") { t in
                 t.autoIncrementedPrimaryKey("id")
-                t.column("chunk", .integer).references("chunk", onDelete: .cascade)
+                // Indexed: verify asks which answered chunks have no series, and a chunk's delete cascades here.
+                t.column("chunk", .integer).indexed().references("chunk", onDelete: .cascade)
                 t.column("signal", .text).notNull()
                 t.column("count", .integer).notNull().check { $0 > 0 }
                 t.column("first", .integer).notNull()

@@ -283,22 +283,24 @@ struct DuplicateTimes {
         if s.stamp == row { return .again }
         s.stamp = row
         guard time > s.high || time < s.low else { return .inside }
+        return .taken(firstInBlock: widen(&s, time))
+    }
+
+    /// Widens the id's ranges (all values, the open block's) to `time`; true when it is the
+    /// id's first value in the block.
+    private static func widen(_ s: inout IDState, _ time: Int64) -> Bool {
         s.low = min(s.low, time)
         s.high = max(s.high, time)
         let first = s.blockLow == .max && s.blockHigh == .min
         s.blockLow = min(s.blockLow, time)
         s.blockHigh = max(s.blockHigh, time)
-        return .taken(firstInBlock: first)
+        return first
     }
 
     /// A time found new after a look-up: taken as `mark` takes one. `counted`: the block's value
     /// count is the caller's (a row adds its own at its end).
     private mutating func take(_ id: Int, _ time: Int64, line: Int, counted: Bool = false) {
-        state[id].low = min(state[id].low, time)
-        state[id].high = max(state[id].high, time)
-        if state[id].blockLow == .max && state[id].blockHigh == .min { open!.ids.append(id) }
-        state[id].blockLow = min(state[id].blockLow, time)
-        state[id].blockHigh = max(state[id].blockHigh, time)
+        if Self.widen(&state[id], time) { open!.ids.append(id) }
         if !counted { open!.values += 1 }
         if open!.exact != nil { noteExact(id, time, line: line) }
     }

@@ -12,18 +12,24 @@ extension Verifier {
             report.notes.append("the checkpoint records no events created in org \(org)")
             return report
         }
-        // What was created, per series, and the steps: one pass over the ledger.
+        // What was created, per series, and the steps (each named by its first id): one pass over the ledger.
         var sent: [String: SentSeries] = [:]
-        var steps: [Int] = []
+        var steps: [String] = []
         var requests = 0
         let prefix = client.endpoint.url("event/").count
         let reader = OxInventoryReader(source: client, fallback: nil)
-        for offset in stride(from: 0, to: total, by: options.eventsPerStep) {
-            let events = try checkpoint.oxEvents(org: org, offset: offset, limit: options.eventsPerStep)
-            for event in events { sent[Self.key(event), default: SentSeries()].digest.add(time: event.timestampMs * 1000, reading: event.reading) }
-            requests += OxInventoryReader.urlBatches(events.map(\.id), prefix: prefix, limit: reader.maxURLBytes).count
-            steps.append(offset)
+        var step: [String] = []
+        func endStep() {
+            requests += OxInventoryReader.urlBatches(step, prefix: prefix, limit: reader.maxURLBytes).count
+            step.removeAll(keepingCapacity: true)
         }
+        try checkpoint.forEachOxEvent(org: org, byID: true) { event in
+            sent[Self.key(event), default: SentSeries()].digest.add(time: event.timestampMs * 1000, reading: event.reading)
+            if step.isEmpty { steps.append(event.id) }
+            step.append(event.id)
+            if step.count == options.eventsPerStep { endStep() }
+        }
+        endStep()
         let parameters = Checkpoint.hash("ox \(org) \(total)\n" + sent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.digest.count) \($0.value.digest.checksum)" }.joined(separator: "\n"))
         let (done, restored) = try checkpoint.beginVerify(parameters: parameters, steps: steps.count)
         var found = restored
@@ -31,8 +37,8 @@ extension Verifier {
         report.estimate = Estimate(series: sent.count, steps: steps.count, stepsDone: done,
                                    requests: steps.isEmpty ? 0 : (requests * (steps.count - done) + steps.count - 1) / steps.count)
         onEvent(.estimate(report.estimate))
-        try await walk(steps, from: done, found: &found) { offset, found in
-            let events = try checkpoint.oxEvents(org: org, offset: offset, limit: options.eventsPerStep)
+        try await walk(steps, from: done, found: &found) { first, found in
+            let events = try checkpoint.oxEvents(org: org, from: first, limit: options.eventsPerStep)
             let answered = Dictionary(try await reader.retrieve(client, "event", events.map(\.id), ownedBy: nil, dropForbidden: true),
                                       uniquingKeysWith: { a, _ in a })
             var touched = Set<String>()
