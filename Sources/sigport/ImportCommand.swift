@@ -159,6 +159,14 @@ struct ImportCommand: AsyncParsableCommand {
         return importOptions
     }
 
+    /// The ox creates of a run that got no answer, and the most they can have added: the import
+    /// and `migrate ox` say it alike.
+    static func unanswered(_ u: UnansweredCreates, holder: String) -> String {
+        guard u.requests > 0 else { return "" }
+        return "; without an answer (all sessions): \(u.requests) create requests of \(u.events) events and \(u.entities) sensors/beacons"
+            + " — \(holder) holds at most that many more than the ledger names (duplicates where sent again)"
+    }
+
     static func summary(_ report: Importer.Report, ox: Bool = false) -> String {
         let t = report.total
         var lines = ["rows read \(t.read) = sent \(t.mapped) + rejected \(t.rejected) + filtered \(t.filtered)\(report.resumed ? " (resumed run: counts include earlier sessions)" : "")"]
@@ -166,8 +174,7 @@ struct ImportCommand: AsyncParsableCommand {
             ox ? "\(report.events) events created for \(report.sensors) sensors and \(report.beacons) beacons"
                 + "; in doubt: \(report.inDoubtChunks + report.undecidedChunks) requests, \(report.inDoubtEvents + report.undecidedEvents) events"
                 + (report.undecidedChunks > 0 ? " (\(report.undecidedChunks) requests, \(report.undecidedEvents) events undecided)" : "")
-                + (report.resentChunks > 0 ? "; sent again after a lost answer: \(report.resentChunks) requests, \(report.resentEvents) events (each may now exist twice)" : "")
-                + (report.inDoubtEntities > 0 ? "; \(report.inDoubtEntities) sensors/beacons created again after a lost answer (any first copies stay unused)" : "")
+                + Self.unanswered(report.unanswered, holder: "the org")
                : "\(t.values) values for \(report.signals) signals")
         lines += Validation.breakdown(report.files, total: t, mapped: "sent")
         lines.append(String(format: "requests: %d, %d bytes, mean fill %.1f%% of %d bytes", report.requests.requests, report.requests.bytes, report.requests.meanFill * 100, report.requests.limit))

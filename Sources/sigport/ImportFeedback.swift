@@ -107,6 +107,9 @@ final class ImportFeedback: Sendable {
                 : "the API refused \(rows) row(s), rejected: \(message)"
         case .progress(let progress):
             json ? Self.json(progress) : "progress: " + status(progress)
+        case .resending(let method, let items, let cause):
+            json ? #"{"event":"resend","method":"\#(method)","items":\#(items),"cause":"\#(cause.rawValue)"}"#
+                : "sending \(method) again (\(items) items; \(cause == .noAnswer ? "its answer was lost" : "an earlier session got no answer"): they may now exist twice)"
         }
     }
 

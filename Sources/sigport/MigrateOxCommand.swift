@@ -104,7 +104,8 @@ struct MigrateOxCommand: AsyncParsableCommand {
             lines.append("requests: " + r.planned.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
             lines.append(String(format: "about %.0f s at the pace", r.estimatedSeconds))
         } else {
-            lines.append("requests: \(r.requests); verified \(r.verified), differences \(r.differences.count)")
+            lines.append("requests: \(r.requests); verified \(r.verified), differences \(r.differences.count)"
+                         + ImportCommand.unanswered(r.unanswered, holder: "the target org"))
             lines += r.differences.prefix(20).map { "  " + $0 }
             lines.append(String(format: "time: %.1f s", r.seconds))
         }

@@ -177,6 +177,39 @@ struct MigrateTests {
         return b.events.filter { !listed.contains(String($0.key)) }
     }
 
+    @Test("copy: killed at 6 seeded moments under 50% faults (cut after commit, 500, delay), resumed with --in-doubt resend: B holds each event of A's ledger, and its events beyond the migration's ledger are at most those reported without an answer")
+    func copyKillsUnderFaults() async throws {
+        try await withEmulator(OxKillTests.faulty, orgs: 2) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                // The import meets the same faults: what A holds is what its ledger names.
+                let load = try await CLITests.run(OxImportTests.arguments(dir, extra: ["--in-doubt", "resend"]), in: dir)
+                try #require(load.status == 0, "\(load.output)")
+                let s = Setup(dir: dir, a: credentials.ox.orgs[0].org, b: credentials.ox.orgs[1].org, emulator: emulator, expected: [:])
+                let a = Self.org(s.a, in: try await s.store())
+                let expected = Self.counts(try OxImportTests.ledger(dir).compactMap { Int64($0.id).flatMap { a.events[$0] } })
+                try #require(expected.values.reduce(0, +) == (try OxImportTests.expected()).count)
+                var random = SoakTests.Seeded(state: 26)
+                for _ in 0..<6 {
+                    try await Self.runKilled(s.arguments(rate: 10, ["--in-doubt", "resend", "--max-request-bytes", "8192"]), after: .milliseconds(Int.random(in: 200...2500, using: &random)),
+                                             expectRunning: false) { true }
+                }
+                let file = dir.appendingPathComponent("migrate-report.json")
+                let last = try await s.migrate(rate: 10, ["--in-doubt", "resend", "--max-request-bytes", "8192", "--report", file.path])
+                #expect(last.status == 0, "\(last.output)")
+                let report = try JSONDecoder().decode(OxMigration.Report.self, from: Data(contentsOf: file))
+                let b = Self.org(s.b, in: try await s.store())
+                let ledger = try s.ledger()
+                #expect(Self.counts(ledger.compactMap { Int64($0.id).flatMap { b.events[$0] } }) == expected, "the migration's ledger lists each event of A's once, all in B")
+                let listed = Set(ledger.map(\.id))
+                let beyond = b.events.keys.filter { !listed.contains(String($0)) }.count
+                #expect(beyond > 0, "the kills and faults left events in B the ledger does not name: \(last.output)")
+                #expect(beyond <= report.unanswered.events, "\(beyond) events beyond the ledger, \(report.unanswered.events) reported without an answer")
+                #expect(last.output.contains("without an answer (all sessions): \(report.unanswered.requests) create requests"), "\(last.output)")
+            }
+        }
+    }
+
     @Test("copy: --dry-run changes nothing; then B holds every event of A once, A is untouched, B's IdMaps enable the copies, verify all finds no difference, and so does sigport verify")
     func copy() async throws {
         try await Self.withImport(.init(requestInterval: .milliseconds(50))) { s in

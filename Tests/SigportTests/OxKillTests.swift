@@ -198,4 +198,64 @@ struct OxKillTests {
             }
         }
     }
+    /// Faults that lose answers (a cut after the commit: the events exist; a 500: they do not)
+    /// and slow ones (300 ms, so that kills land while a create is in flight).
+    static let faulty = EmulatorConfiguration(requestInterval: .milliseconds(50),
+                                              faults: FaultConfiguration(rate: 0.5, kinds: [.delay, .cutAfterCommit, .error500], seed: 25, delay: .milliseconds(300)))
+
+    /// Events the emulator holds that no ledger row names: what lost answers and kills added.
+    static func beyondLedger(_ stored: [String: Expected], _ ledger: [OxEventRecord]) -> Int {
+        stored.count - Set(ledger.map(\.id)).intersection(stored.keys).count
+    }
+
+    @Test("killed at 6 seeded moments under 50% faults (cut after commit, 500, delay), resumed with --in-doubt resend: the events beyond the ledger are at most those reported without an answer")
+    func killsUnderFaults() async throws {
+        try await withEmulator(Self.faulty) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                var random = SoakTests.Seeded(state: 25)
+                for _ in 0..<6 {
+                    try await CLITests.runAndKill(Self.arguments(dir, ["--in-doubt", "resend"]), in: dir, after: 0, of: "",
+                                                  delay: .milliseconds(Int.random(in: 300...3000, using: &random)))
+                    try await Task.sleep(for: .milliseconds(400))
+                }
+                let (last, report) = try await Self.run(dir, ["--in-doubt", "resend"])
+                #expect(last.status == 0, "\(last.output)")
+                let summary = try #require(report, "\(last.output)")
+                let expected = try OxImportTests.expected()
+                let stored = try await OxImportTests.stored(emulator)
+                let ledger = try Self.checkpoint(dir).oxEvents()
+                #expect(Self.minus(expected, Array(stored.events.values)).isEmpty, "every input event exists at least once")
+                #expect(ledger.compactMap { stored.events[$0.id] }.sorted() == expected, "the ledger lists each input event once")
+                let beyond = Self.beyondLedger(stored.events, ledger)
+                #expect(beyond > 0, "the kills and faults left events the ledger does not name")
+                #expect(beyond <= summary.unanswered.events, "\(beyond) events beyond the ledger, \(summary.unanswered.events) reported without an answer")
+                #expect(stored.sensors + stored.beacons <= Set(expected.map(\.sensor)).count + Set(expected.map(\.beacon)).count + summary.unanswered.entities)
+                #expect(last.output.contains("without an answer (all sessions): \(summary.unanswered.requests) create requests of \(summary.unanswered.events) events"),
+                        "\(last.output)")
+            }
+        }
+    }
+
+    @Test("a create an earlier session left in flight is announced before it is sent again (--json resend event) and counted in the report")
+    func resendAnnounced() async throws {
+        try await withEmulator(Self.slow) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                var open = (chunks: 0, events: 0)
+                for _ in 1...3 where open.chunks == 0 {
+                    try await Self.killImport(Self.arguments(dir), in: dir, afterSent: 3)
+                    open = try Self.inFlight(dir)
+                }
+                try #require(open.chunks == 1, "no kill landed while a POST /event was in flight")
+                let (run, report) = try await Self.run(dir, ["--in-doubt", "resend", "--json"])
+                #expect(run.status == 0, "\(run.output)")
+                #expect(run.output.contains(#"{"event":"resend","method":"POST /event","items":\#(open.events),"cause":"earlier session"}"#), "\(run.output)")
+                let summary = try #require(report, "\(run.output)")
+                #expect(summary.unanswered.requests >= 1 && summary.unanswered.events >= open.events, "\(summary.unanswered)")
+                let stored = try await OxImportTests.stored(emulator)
+                #expect(Self.beyondLedger(stored.events, try Self.checkpoint(dir).oxEvents()) <= summary.unanswered.events)
+            }
+        }
+    }
 }

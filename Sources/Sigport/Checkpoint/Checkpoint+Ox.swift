@@ -21,7 +21,58 @@ public struct OxEventRecord: Codable, Sendable, FetchableRecord, PersistableReco
     public var reading: Int64
 }
 
+/// One ox create request as it left (migration `v10-ox-creates`). The caller picks `id`, so a
+/// request the client sends twice (once more with a renewed token after a 401) is one row.
+public struct OxCreateRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "oxCreate"
+    public var id: String
+    public var method: String
+    public var items: Int
+    public var answered = false
+
+    public init(method: String, items: Int) {
+        (id, self.method, self.items) = (UUID().uuidString, method, items)
+    }
+}
+
+/// ox creates of a run (all its sessions) that got no answer, so that may have created what no
+/// ledger names: the org holds at most the ledger's events plus `events` of the run, and the
+/// sensors and beacons plus `entities`. Sent again (`--in-doubt resend`), each is a possible duplicate.
+public struct UnansweredCreates: Codable, Sendable, Equatable {
+    public var requests = 0
+    public var events = 0
+    public var entities = 0
+    public init() {}
+}
+
 extension Checkpoint {
+    /// Records an ox create as it leaves (the client calls this before each send; the second
+    /// send of the same request changes nothing).
+    public func oxCreateLeaving(_ record: OxCreateRecord) throws {
+        try write { try record.insert($0, onConflict: .ignore) }
+    }
+
+    /// An ox create answered with a refusal made before any work (429, 503, 4xx): it created nothing.
+    public func oxCreateRefused(_ id: String) throws {
+        try write { try Self.answered(id, $0) }
+    }
+
+    static func answered(_ id: String?, _ db: Database) throws {
+        guard let id else { return }
+        try db.execute(sql: "UPDATE oxCreate SET answered = 1 WHERE id = ?", arguments: [id])
+    }
+
+    public func unansweredOxCreates() throws -> UnansweredCreates {
+        try read { db in
+            var out = UnansweredCreates()
+            for row in try Row.fetchAll(db, sql: "SELECT method = 'POST /event' AS events, COUNT(*) AS n, SUM(items) AS items FROM oxCreate WHERE NOT answered GROUP BY 1") {
+                out.requests += row["n"] as Int
+                if row["events"] as Bool { out.events = row["items"] } else { out.entities = row["items"] }
+            }
+            return out
+        }
+    }
+
     /// kind → key → id.
     public func oxEntityIDs() throws -> [String: [String: String]] {
         try read { db in
@@ -31,8 +82,12 @@ extension Checkpoint {
         }
     }
 
-    public func saveOxEntities(_ records: [OxEntityIDRecord]) throws {
-        try write { db in for record in records { try record.save(db) } }
+    /// The sensors or beacons create `answered` made, with its answer.
+    public func saveOxEntities(_ records: [OxEntityIDRecord], answered: String) throws {
+        try write { db in
+            for record in records { try record.save(db) }
+            try Self.answered(answered, db)
+        }
     }
 
     public func oxEvents() throws -> [OxEventRecord] { try read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
@@ -94,11 +149,12 @@ extension Checkpoint {
         }
     }
 
-    /// In one transaction: the ox events request acknowledged (if any), the input's progress, the
-    /// rows rejected in its range and the events created.
-    public func acknowledgeOx(chunk: Int64?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], events: [OxEventRecord]) throws {
+    /// In one transaction: the ox events request acknowledged (if any) and its create answered,
+    /// the input's progress, the rows rejected in its range and the events created.
+    public func acknowledgeOx(chunk: Int64?, answered: String?, spans: [Checkpoint.ChunkSpan], rejects: [RejectRecord], events: [OxEventRecord]) throws {
         try acknowledge(chunk: chunk, spans: spans, rejects: rejects) { db in
             for event in events { try event.insert(db) }
+            try Self.answered(answered, db)
         }
     }
 }
@@ -113,9 +169,12 @@ extension Checkpoint {
     }
 
     /// In one transaction: the ids a request created or moved, the events it created (the
-    /// ledger), and what an insert gave each signal (a migration onto the integration API).
-    public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord], series: [String: SeriesDigest] = [:]) throws {
+    /// ledger), its ox create answered, and what an insert gave each signal (a migration onto
+    /// the integration API).
+    public func recordMigrated(kind: String, pairs: [(String, String)], events: [OxEventRecord], answered: String? = nil,
+                               series: [String: SeriesDigest] = [:]) throws {
         try write { db in
+            try Self.answered(answered, db)
             try Self.insert(series: series, replaced: [:], chunk: nil, db)
             for (source, target) in pairs {
                 try db.execute(sql: "INSERT OR REPLACE INTO migrated (kind, sourceID, targetID) VALUES (?, ?, ?)", arguments: [kind, source, target])

@@ -223,6 +223,19 @@ public final class Checkpoint: Sendable {
                 t.column("changed", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
             }
         }
+        migrator.registerMigration("v10-ox-creates") { db in
+            /// Every ox create request (`POST /event`, `/sensor`, `/beacon`), written as it
+            /// leaves and marked answered in the transaction that records what it created (or
+            /// when the API refused it before any work). One left unanswered — a lost answer, a
+            /// 500, a kill — may have created its items without the ledger naming them: the org
+            /// holds at most the ledger plus the items of the unanswered ones (`OxCreateRecord`).
+            try db.create(table: "oxCreate") { t in
+                t.primaryKey("id", .text)
+                t.column("method", .text).notNull().check { ["POST /event", "POST /sensor", "POST /beacon"].contains($0) }
+                t.column("items", .integer).notNull().check { $0 > 0 }
+                t.column("answered", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

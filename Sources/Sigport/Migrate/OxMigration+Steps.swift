@@ -97,14 +97,18 @@ extension OxMigration {
             let batch = Array(todo[start..<(start + count)])
             start += count
             var ids: [String]?
+            var answered = ""
             let (checkpoint, pending) = (checkpoint, batch.map(\.id))
             while ids == nil {
                 try checkpoint.noteRequest()
                 report.requests += 1
                 let status: Int, data: Data
+                // Recorded as it leaves, like the import's creates: the unanswered ones bound B's extras.
+                let mark = OxCreateRecord(method: "POST /\(kind)", items: count)
                 do {
                     (status, data) = try await target.request(.POST, kind, body: ByteBuffer(bytes: body)) {
                         try checkpoint.migrationPending(kind: kind, sourceIDs: pending)
+                        try checkpoint.oxCreateLeaving(mark)
                     }
                 } catch let error as SigportError where error.code == .unreachable {
                     // The answer was lost: the entities may exist. Only --in-doubt resend goes on.
@@ -120,13 +124,15 @@ extension OxMigration {
                     guard let answer = try? JSONDecoder().decode(Answer.self, from: data), answer.data.ids.count == count else {
                         throw SigportError(.unexpectedResponse, "POST /\(kind) answered without \(count) ids.")
                     }
-                    ids = answer.data.ids
+                    (ids, answered) = (answer.data.ids, mark.id)
                 } else if status == 429 || status == 503 {
+                    try checkpoint.oxCreateRefused(mark.id)
                     try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: 1))
                 } else if status >= 500, options.inDoubt != .resend {
                     throw SigportError(.unreachable, "POST /\(kind) got HTTP \(status): its \(count) \(kind)(s) may or may not have been created in org \(target.org.org).",
                                        hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
                 } else if status < 500 {
+                    try checkpoint.oxCreateRefused(mark.id)
                     throw SigportError(.rejectedByServer, "POST /\(kind) got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
                 }
             }
@@ -138,7 +144,7 @@ extension OxMigration {
                               timestampMs: (item.document["event_timestamp"] as? NSNumber)?.int64Value ?? 0,
                               reading: (item.document["event_reading"] as? NSNumber)?.int64Value ?? 0)
             }
-            try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events)
+            try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events, answered: answered)
             for (from, to) in pairs { map[from] = to }
         }
         return map

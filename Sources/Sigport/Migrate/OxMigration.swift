@@ -38,6 +38,8 @@ public final class OxMigration {
         public var requests = 0
         public var planned: [String: Int] = [:]
         public var estimatedSeconds = 0.0
+        /// Creates in the target org that got no answer, over all sessions (`UnansweredCreates`).
+        public var unanswered = UnansweredCreates()
         public var verified = 0
         public var differences: [String] = []
         public var seconds = 0.0
@@ -72,13 +74,14 @@ public final class OxMigration {
         report.beacons = inventory.beacons.count
         report.events = inventory.events.count
         planRequests(inventory)
-        if dryRun { return finish(started) }
+        if dryRun { return try finish(started) }
         if options.move { try await move(inventory) } else { try await copy(inventory) }
         try await verify(inventory)
-        return finish(started)
+        return try finish(started)
     }
 
-    private func finish(_ started: ContinuousClock.Instant) -> Report {
+    private func finish(_ started: ContinuousClock.Instant) throws -> Report {
+        report.unanswered = try checkpoint.unansweredOxCreates()
         report.seconds = started.duration(to: .now).seconds
         return report
     }

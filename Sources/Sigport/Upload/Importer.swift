@@ -36,14 +36,10 @@ public final class Importer {
         public var inDoubtEvents = 0
         public var undecidedChunks = 0
         public var undecidedEvents = 0
-        /// ox target, this session: sensors and beacons whose create got no answer and were
-        /// created again (`--in-doubt resend|skip`); any created the first time stay unused.
-        public var inDoubtEntities = 0
-        /// ox target, this session: event creates whose answer was lost and that were sent again
-        /// (`--in-doubt resend`, in this session or left by an earlier one): their events may
-        /// exist twice, so the duplicates of a run are at most `resentEvents`.
-        public var resentChunks = 0
-        public var resentEvents = 0
+        /// ox target, over all sessions of the run: creates that got no answer (lost, a 500, a
+        /// kill in flight). The org holds at most `events + unanswered.events` events of the
+        /// run; those sent again (`--in-doubt resend`) may exist twice.
+        public var unanswered = UnansweredCreates()
 
         mutating func add(_ stats: ExchangeStats) {
             requests.add(stats.requests)
@@ -60,6 +56,16 @@ public final class Importer {
         /// The API refused the values of some rows (isolated by splitting the request): rejected.
         case refused(rows: Int, message: String)
         case progress(ImportProgress)
+        /// ox: a create is sent again although the last send of it may have created its items.
+        case resending(method: String, items: Int, cause: ResendCause)
+    }
+
+    /// Why an ox create is sent again.
+    public enum ResendCause: String, Sendable {
+        /// This session sent it and got no answer (a lost connection, a 500).
+        case noAnswer = "no answer"
+        /// An earlier session sent it and ended (killed) before the answer.
+        case earlierSession = "earlier session"
     }
 
     let mapping: Mapping

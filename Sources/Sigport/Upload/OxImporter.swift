@@ -83,6 +83,7 @@ public final class OxImporter {
         report.sensors = ids["sensor"]?.count ?? 0
         report.beacons = ids["beacon"]?.count ?? 0
         report.events = try checkpoint.oxEvents().count
+        report.unanswered = try checkpoint.unansweredOxCreates()
         let doubt = try checkpoint.inDoubtCounts()
         (report.inDoubtChunks, report.inDoubtEvents, report.undecidedChunks, report.undecidedEvents) = doubt
         if report.stopped == "in doubt" {
@@ -164,6 +165,7 @@ public final class OxImporter {
         let endRow = point.row
         var ledger: [OxEventRecord] = []
         var chunkID: Int64?
+        var answered: String?
         var skipped = false
         // The rebuilt rows of an in-doubt chunk of an earlier session.
         let redo = doubt.flatMap { $0.rows.lowerBound < endRow ? $0 : nil }
@@ -172,10 +174,7 @@ public final class OxImporter {
             if redo != nil, options.inDoubt == .skip {
                 skipped = true
             } else {
-                if let redo {
-                    report.resentChunks += 1
-                    report.resentEvents += redo.events
-                }
+                if let redo { onEvent(.resending(method: "POST /event", items: redo.events, cause: .earlierSession)) }
                 try await createEntities(kind: "sensor", Set(chunk.events.map(\.sensor)).sorted(), catalog: mapper.sensors)
                 try await createEntities(kind: "beacon", Set(chunk.events.compactMap(\.beacon)).sorted(), catalog: mapper.beacons)
                 var batch = OxEventBatchBuilder(limit: options.maxRequestBytes)
@@ -198,7 +197,8 @@ public final class OxImporter {
                     chunkID = try checkpoint.oxChunkSent(input: input, method: "POST /event", rows: chunk.ledger.firstRow..<endRow, bytes: body.count, events: rows.count)
                 }
                 switch try await create(body, path: "event", count: rows.count, chunk: chunkID) {
-                case .created(let ids):
+                case .created(let ids, let create):
+                    answered = create
                     ledger = zip(rows, ids).map { row, id in var row = row; row.id = id; return row }
                     // The rows whose events the request carries: not those of its range rejected or filtered.
                     onEvent(.sent(method: "POST /event", bytes: body.count, rows: chunk.ledger.spans.reduce(0) { $0 + $1.progress.mapped }))
@@ -209,7 +209,7 @@ public final class OxImporter {
         }
         chunk.ledger.close(at: point, finished: finished)
         // Skipped: left in doubt, the rows are done (their events may exist), the chunk stays inDoubt.
-        try checkpoint.acknowledgeOx(chunk: skipped ? nil : chunkID, spans: chunk.ledger.spans,
+        try checkpoint.acknowledgeOx(chunk: skipped ? nil : chunkID, answered: answered, spans: chunk.ledger.spans,
                                      rejects: chunk.ledger.rejects, events: skipped ? [] : ledger)
         chunk = PendingChunk(ledger: ChunkLedger(input: input, firstRow: endRow))
     }
@@ -227,10 +227,11 @@ public final class OxImporter {
         for body in OxEntityBodies.make(missing, org: orgNumber, limit: options.maxRequestBytes) {
             let count = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [Any])?.count ?? 0
             var ids: [String] = []
+            var answered = ""
             while ids.isEmpty {
                 try checkBudget()
-                if case .created(let created) = try await create(body, path: kind, count: count, chunk: nil) {
-                    ids = created
+                if case .created(let created, let create) = try await create(body, path: kind, count: count, chunk: nil) {
+                    (ids, answered) = (created, create)
                     continue
                 }
                 // ox cannot list an org's sensors or beacons (creating one adds it to no IdMap), so a
@@ -239,10 +240,10 @@ public final class OxImporter {
                     throw SigportError(.unreachable, "POST /\(kind) got no answer: the \(count) \(kind)(s) it held may or may not have been created.",
                                        hint: "Run again with --in-doubt resend to create them again (any created the first time stay unused: ox cannot list them).")
                 }
-                report.inDoubtEntities += count
+                onEvent(.resending(method: "POST /\(kind)", items: count, cause: .noAnswer))
             }
             let records = zip(missing[done..<(done + count)], ids).map { OxEntityIDRecord(kind: kind, key: key($0), id: $1) }
-            try checkpoint.saveOxEntities(records)
+            try checkpoint.saveOxEntities(records, answered: answered)
             for record in records { entityIDs[kind, default: [:]][record.key] = record.id }
             done += count
         }
@@ -250,7 +251,8 @@ public final class OxImporter {
 
     private func checkBudget() throws { try options.checkBudget(sent: report.requests.requests) }
 
-    enum Outcome { case created([String]); case inDoubt }
+    /// `created` names the create's `OxCreateRecord`, to be marked answered with what it made.
+    enum Outcome { case created([String], answered: String); case inDoubt }
 
     struct CreateAnswer: Decodable {
         struct IDs: Decodable { let ids: [String] }
@@ -259,7 +261,9 @@ public final class OxImporter {
 
     /// One create until answered. 429 and 503 (refused before any work) and other 5xx answered
     /// before the request was read are retried; a lost answer or a 500 makes the request in doubt
-    /// and `Options.inDoubt` decides (resend retries it, skip and stop give up on it).
+    /// and `Options.inDoubt` decides (resend retries it, skip and stop give up on it). Each
+    /// attempt is recorded as it leaves (`OxCreateRecord`), so that whatever a killed session
+    /// sent counts among the unanswered creates.
     private func create(_ body: [UInt8], path: String, count: Int, chunk: Int64?) async throws -> Outcome {
         try await RetryBackoff.run("POST /\(path)", maxAttempts: options.maxAttempts, gaveUp: "; the run is saved and resumes where it stopped.",
                                    hint: "Run the same command again once the API answers.", onRetry: { attempt, reason, wait in
@@ -271,15 +275,18 @@ public final class OxImporter {
             try checkpoint.noteRequest()
             let reason: String
             let doubtful: Bool
+            let (checkpoint, mark) = (checkpoint, OxCreateRecord(method: "POST /\(path)", items: count))
             do {
-                let (status, data) = try await client.request(.POST, path, body: ByteBuffer(bytes: body))
+                let (status, data) = try await client.request(.POST, path, body: ByteBuffer(bytes: body)) { try checkpoint.oxCreateLeaving(mark) }
                 report.httpStatuses[String(status), default: 0] += 1
                 if status == 200 || status == 201 {
                     guard let answer = try? JSONDecoder().decode(CreateAnswer.self, from: data), answer.data.ids.count == count else {
                         throw SigportError(.unexpectedResponse, "POST /\(path) answered without \(count) ids.")
                     }
-                    return .answered(.created(answer.data.ids))
+                    return .answered(.created(answer.data.ids, answered: mark.id))
                 }
+                // 429, 503 and 4xx refuse before any work; another 5xx may come after it.
+                if status < 500 || status == 503 { try checkpoint.oxCreateRefused(mark.id) }
                 guard status == 429 || status >= 500 else {
                     throw SigportError(.rejectedByServer, "POST /\(path) got HTTP \(status).",
                                        hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
@@ -300,8 +307,7 @@ public final class OxImporter {
                 case (_, .resend):
                     if let chunk {
                         try checkpoint.setChunk(chunk, state: .sent)
-                        report.resentChunks += 1
-                        report.resentEvents += count
+                        onEvent(.resending(method: "POST /\(path)", items: count, cause: .noAnswer))
                     }
                 }
             }
