@@ -222,4 +222,60 @@ struct ImportTests {
             }
         }
     }
+    /// A gateway export of `rows` rows a second apart from 2024-03-01 (about 50 bytes a row),
+    /// and what it holds: input ID → time (µs) → value.
+    static func largeGatewayFile(rows: Int) -> (text: String, expected: [String: [Int64: Double]]) {
+        var text = "timestamp,site,temp_c,humidity_pct,pressure_hpa,co2_ppm,door\r\n"
+        var expected: [String: [Int64: Double]] = [:]
+        let start: Int64 = 1_709_251_200
+        let iso = ISO8601DateFormatter()
+        for i in 0..<rows {
+            let t = start + Int64(i)
+            let temp = Double(i % 4000) / 100, humidity = Double(i % 900) / 10
+            text += "\(iso.string(from: Date(timeIntervalSince1970: Double(t)))),pier,\(temp),\(humidity),1013.5,\(400 + i % 97),\(i % 2 == 0 ? "OPEN" : "CLOSED")\r\n"
+            for (name, value) in [("temperature", temp), ("humidity", humidity), ("pressure", 1013.5), ("co2", Double(400 + i % 97)), ("door", Double(1 - i % 2))] {
+                expected["pier/gw-0042/" + name, default: [:]][t * 1_000_000] = value
+            }
+        }
+        return (text, expected)
+    }
+
+    @Test("refuses to resume an input edited, at the same size, inside the rows already sent and past its first and last MiB, naming the bytes; nothing is sent; restored (a new modification time, the same bytes), the run resumes exactly")
+    func editedInTheMiddle() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(20))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let input = dir.appendingPathComponent("gw-0042_2024-03.csv")
+                let (text, expected) = Self.largeGatewayFile(rows: 150_000)
+                let original = Data(text.utf8)
+                try original.write(to: input)
+                var arguments = Self.importArguments(dir, extra: ["--max-request-bytes", "2000000", "--requests-per-second", "25"])
+                arguments[arguments.firstIndex(of: Self.samples)!] = input.path
+                let first = try await CLITests.run(arguments + ["--max-requests", "3"], in: dir)
+                #expect(first.status == 5, "\(first.output)")
+                let runDirectory = dir.appendingPathComponent("run")
+                let done = try #require(try Checkpoint(directory: runDirectory).inputs().first).byteOffsetDone
+                // A digit of a row already sent, outside what the size-and-ends fingerprint hashes.
+                var changed = original
+                let at = try #require(changed[..<Int(done)].lastIndex { (UInt8(ascii: "0")...UInt8(ascii: "8")).contains($0) })
+                try #require(at > 1 << 20 && at < original.count - (1 << 20), "the edit is \(at) bytes in, of \(original.count); \(done) were done")
+                changed[at] += 1
+                try changed.write(to: input)
+                let before = try RunDirectoryFaultTests.snapshot(runDirectory)
+                let sent = await RunDirectoryFaultTests.rpcRequests(emulator)
+                let refused = try await CLITests.run(arguments, in: dir)
+                #expect(refused.status == 4, "\(refused.output)")
+                let block = Int64(at) / ContentRun.blockSize * ContentRun.blockSize
+                #expect(refused.output.contains("gw-0042_2024-03.csv has other content since this run read it (a change in bytes \(block)–"), "\(refused.output)")
+                #expect(refused.output.contains("Restore the file to resume"), "\(refused.output)")
+                #expect(try RunDirectoryFaultTests.snapshot(runDirectory) == before, "the checkpoint is as it was")
+                #expect(await RunDirectoryFaultTests.rpcRequests(emulator) == sent, "nothing is sent")
+                try original.write(to: input)
+                let resumed = try await CLITests.run(arguments, in: dir)
+                #expect(resumed.status == 0, "\(resumed.output)")
+                #expect(resumed.output.contains("rows read 150000 = sent 150000 + rejected 0 + filtered 0"), "\(resumed.output)")
+                #expect(try await Self.stored(emulator) == expected)
+            }
+        }
+    }
 }

@@ -80,9 +80,12 @@ extension Checkpoint {
         }
     }
 
-    /// `begin` for a mapping and its inputs, fingerprinting each input.
+    /// `begin` for a mapping and its inputs, fingerprinting each input; a resume then checks
+    /// that the bytes earlier sessions read are unchanged (`checkContent`).
     public func begin(mapping: Mapping, inputs: [InputFile]) throws -> (resumed: Bool, inputs: [InputRecord]) {
-        try begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: inputs.map { ($0, try Fingerprint.of($0)) })
+        let begun = try begin(mappingText: mapping.text, target: mapping.target.rawValue, inputs: inputs.map { ($0, try Fingerprint.of($0)) })
+        if begun.resumed { try checkContent(of: inputs) }
+        return begun
     }
 
     /// Each input's counts over every session of the run, their sum, and the rejects by rule.
@@ -131,6 +134,8 @@ extension Checkpoint {
         /// added up: each close knows the count from the input's start).
         public var blankLines = 0
         public var finished = false
+        /// The stretches of the input this session read so far (`ContentRun`).
+        public var read: [ContentRun] = []
     }
 
     /// The part of a request's rows that came from one input, and what it did to the input's progress.
@@ -168,6 +173,7 @@ extension Checkpoint {
                     """, arguments: [progress.rowsDone, resume?.position.offset ?? 0, resume?.row ?? 0, resume?.position.line ?? 1,
                                      resume?.position.afterCR ?? false, progress.blankLines, progress.mapped, progress.rejected, progress.filtered,
                                      progress.values, progress.unmapped, progress.duplicates, progress.finished, span.input])
+                for run in progress.read { try InputReadRecord(input: span.input, run).save(db) }
             }
             for reject in rejects { try reject.insert(db, onConflict: .ignore) }
             try results(db)

@@ -236,6 +236,19 @@ public final class Checkpoint: Sendable {
                 t.column("answered", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("v11-input-read") { db in
+            /// What the import read of each input, stretch by stretch (`ContentRun`: the CRC-32 of
+            /// each 4 MiB block): a resume reads those bytes again and refuses if they changed.
+            try db.create(table: "inputRead") { t in
+                t.column("input", .text).notNull().references("input", onDelete: .cascade)
+                t.column("start", .integer).notNull().check { $0 >= 0 }
+                t.column("length", .integer).notNull().check { $0 > 0 }
+                /// The blocks' CRC-32s, 4 bytes each (little-endian).
+                t.column("crcs", .blob).notNull()
+                t.primaryKey(["input", "start"])
+                t.check(sql: "length(crcs) = 4 * ((length + \(ContentRun.blockSize - 1)) / \(ContentRun.blockSize))")
+            }
+        }
         return migrator
     }
 }

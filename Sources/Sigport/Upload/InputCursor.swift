@@ -42,6 +42,7 @@ struct ChunkLedger: Sendable {
         progress.rowsDone = point.row
         progress.resume = point.resume
         progress.blankLines = point.blankLines
+        progress.read = point.read
         progress.finished = finished
     }
 
@@ -80,6 +81,8 @@ struct ImportRows {
 
     /// Where the input ended, once it has (its trailing blank lines counted).
     private var end: ReadPosition?
+    /// What this session read of the input, recorded with each acknowledgement.
+    private let digest = ContentDigest()
 
     /// The reading point after `row` rows, with the last resumable position at or before it,
     /// and the blank lines before that position.
@@ -87,12 +90,14 @@ struct ImportRows {
         var row: Int
         var resume: ResumePoint?
         var blankLines = 0
+        /// The input's bytes this session read up to now (at least those of the rows done).
+        var read: [ContentRun] = []
     }
 
     init(_ input: InputFile, mapping: Mapping, mapper: inout RowMapper, record: InputRecord) throws {
         self.input = input
         rejected = record.rejected
-        var reader = try mapping.reader(for: input)
+        var reader = try mapping.reader(for: input, digest: digest)
         try mapper.start(file: input, fieldNames: reader.fieldNames)
         if let point = record.resumePoint, point.row <= record.rowsDone {
             try reader.resume(at: point.position)
@@ -111,8 +116,8 @@ struct ImportRows {
 
     /// Where the rows done so far end; `excludingLast`: the latest row is not done yet.
     func point(excludingLast: Bool = false) -> Point {
-        excludingLast ? Point(row: row - 1, resume: before, blankLines: before?.position.blankLines ?? 0)
-            : Point(row: row, resume: after, blankLines: end?.blankLines ?? after?.position.blankLines ?? 0)
+        excludingLast ? Point(row: row - 1, resume: before, blankLines: before?.position.blankLines ?? 0, read: digest.snapshot)
+            : Point(row: row, resume: after, blankLines: end?.blankLines ?? after?.position.blankLines ?? 0, read: digest.snapshot)
     }
 
     enum Step {
