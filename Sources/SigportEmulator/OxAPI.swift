@@ -28,9 +28,17 @@ struct OxAPI: Sendable {
             let org = context.parameters.get("parent_org") ?? ""
             let client = context.parameters.get("client_id") ?? ""
             let key = context.parameters.get("client_api_key") ?? ""
-            return await gate.run(request, route: "ox:GET /client/token", dialect: dialect,
-                                  bodyLimit: limit, authenticate: { _, _ in Admission(lane: lane(of: client), caller: ()) }) { _, _, _ in
-                try await issueToken(org: org, client: client, key: key)
+            // Every answer is paced: a valid request in its client's lane, a refused one (an
+            // unknown client, a wrong key) in its source's. A lane per client id in the URL would
+            // let anyone try ids and keys as fast as they like, each guess in a lane of its own.
+            let source = gate.lane("ox:GET /client/token", of: "source:" + context.sourceAddress,
+                                   requestsPerSecond: Double(OxContract.requestsPerSecond), overRate: .reject)
+            return await gate.run(request, route: "ox:GET /client/token", dialect: dialect, bodyLimit: limit, authenticate: { _, _ in
+                let found = try await tokenRequest(org: org, client: client, key: key)
+                if case .valid = found { return Admission(lane: lane(of: client), caller: found) }
+                return Admission(lane: source, caller: found)
+            }) { _, _, found in
+                try await issueToken(found, client: client)
             }
         }
         for kind in OxContract.Kind.allCases {
@@ -77,26 +85,39 @@ struct OxAPI: Sendable {
 
     // MARK: Token
 
-    private func issueToken(org: String, client: String, key: String) async throws -> Response {
-        guard let orgID = Int64(org), let clientID = Int64(client) else {
-            throw APIError.ox(.notFound, "The client was not found", ids: [client])
-        }
+    /// What a token request names: a client of the org whose key matches, or why not.
+    enum TokenRequest: Sendable {
+        case valid(OxEntityRecord, org: Int64, client: Int64, keyHash: String)
+        case wrongKey
+        case unknownClient
+    }
+
+    private func tokenRequest(org: String, client: String, key: String) async throws -> TokenRequest {
+        guard let orgID = Int64(org), let clientID = Int64(client) else { return .unknownClient }
         let found = try await store.read { db -> (OxEntityRecord, OxClientKeyRecord)? in
             guard let entity = try OxEntityRecord.fetchOne(db, key: clientID), entity.kind == "Client",
                   entity.parentOrg == orgID, let key = try OxClientKeyRecord.fetchOne(db, key: clientID)
             else { return nil }
             return (entity, key)
         }
-        guard let (entity, stored) = found else { throw APIError.ox(.notFound, "The client was not found", ids: [client]) }
-        guard stored.keyHash == IntegrationAPI.hash(key) else {
-            throw APIError.ox(.forbidden, "The API key does not match the one stored", ids: [client])
+        guard let (entity, stored) = found else { return .unknownClient }
+        guard stored.keyHash == IntegrationAPI.hash(key) else { return .wrongKey }
+        return .valid(entity, org: orgID, client: clientID, keyHash: stored.keyHash)
+    }
+
+    /// The documented answers: 404 for an unknown client, 403 for a wrong key, else the client and a token.
+    private func issueToken(_ request: TokenRequest, client: String) async throws -> Response {
+        switch request {
+        case .unknownClient: throw APIError.ox(.notFound, "The client was not found", ids: [client])
+        case .wrongKey: throw APIError.ox(.forbidden, "The API key does not match the one stored", ids: [client])
+        case .valid(let entity, let orgID, let clientID, let keyHash):
+            let document = JSONValue.parse(entity.document)?.objectValue ?? [:]
+            let token = try await authority.token(forClient: clientID, clientID: document["client_id"]?.stringValue ?? "",
+                                                  name: document["client_name"]?.stringValue ?? "", org: orgID)
+            var data = OxEntities.render(entity, secretHash: keyHash)
+            data["token"] = .string(token)
+            return OxEnvelope.success(.object(data))
         }
-        let document = JSONValue.parse(entity.document)?.objectValue ?? [:]
-        let token = try await authority.token(forClient: clientID, clientID: document["client_id"]?.stringValue ?? "",
-                                              name: document["client_name"]?.stringValue ?? "", org: orgID)
-        var data = OxEntities.render(entity, secretHash: stored.keyHash)
-        data["token"] = .string(token)
-        return OxEnvelope.success(.object(data))
     }
 
     // MARK: CRUD

@@ -103,6 +103,20 @@ struct OxAuthTests {
         }
     }
 
+    @Test("the token endpoint paces refused requests per source: guesses of client ids or keys, each a URL of its own, get one answer per interval (then 429), as a client's valid fetches do")
+    func tokenPacedPerSource() async throws {
+        try await OxFixture.with(.init(requestInterval: .seconds(2))) { ox in
+            let a = ox.org(0)
+            let guesses = (1...3).map { "client/token/\(a.org)/\(1_000_000_000_000_000 + $0)/\(a.clientApiKey)" }
+            let paths = ["client/token/\(a.org)/\(a.client)/\(a.clientApiKey)"] + guesses + ["client/token/\(a.org)/\(a.client)/wrong-key"]
+            var statuses: [Int] = []
+            for path in paths { statuses.append(try await ox.h.send(.GET, path).status) }
+            // The valid fetch is paced in its client's lane; the guesses share their source's.
+            #expect(statuses == [200, 404, 429, 429, 429], "\(statuses)")
+            #expect(try await ox.h.send(.GET, paths[0]).status == 429, "a second valid fetch within the interval")
+        }
+    }
+
     // MARK: Tokens that must not pass
 
     /// The claims a real token of org `index`'s client carries.

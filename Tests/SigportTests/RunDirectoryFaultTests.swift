@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import SigportEmulator
 
@@ -72,6 +73,35 @@ struct RunDirectoryFaultTests {
                 #expect(run.status == 7, "\(run.output)")
                 #expect(run.output.contains("is damaged"))
                 #expect(run.output.contains("Move the run directory aside"))
+            }
+        }
+    }
+
+    @Test("a checkpoint whose index page is damaged (its rows still readable) is refused at the resume by SQLite's integrity check (exit 7), before anything is sent")
+    func damagedIndexPage() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(20))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let arguments = ImportTests.importArguments(dir, extra: ["--max-requests", "4", "--max-request-bytes", "8192"])
+                #expect(try await CLITests.run(arguments, in: dir).status == 5)
+                let checkpoint = dir.appendingPathComponent("run/checkpoint.sqlite")
+                // The index of sentSeries by chunk: its root page, once the WAL is folded into the file.
+                let (page, pageSize) = try await DatabaseQueue(path: checkpoint.path).writeWithoutTransaction { db -> (Int, Int) in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    let page = try #require(try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sentSeries'"))
+                    return (page, try #require(try Int.fetchOne(db, sql: "PRAGMA page_size")))
+                }
+                // Its last 64 bytes (cell content: the keys) overwritten; the page header stays valid.
+                let handle = try FileHandle(forWritingTo: checkpoint)
+                try handle.seek(toOffset: UInt64(page * pageSize - 64))
+                try handle.write(contentsOf: Data(repeating: 0x7F, count: 64))
+                try handle.close()
+                let sent = await RunDirectoryFaultTests.rpcRequests(emulator)
+                let run = try await CLITests.run(arguments, in: dir)
+                #expect(run.status == 7, "\(run.output)")
+                #expect(run.output.contains("is damaged (SQLite's integrity check:"), "\(run.output)")
+                #expect(run.output.contains("Move the run directory aside"))
+                #expect(await RunDirectoryFaultTests.rpcRequests(emulator) == sent, "nothing is sent")
             }
         }
     }

@@ -49,6 +49,7 @@ extension Checkpoint {
     /// not what the run started with: resuming then would mix two different loads.
     public func begin(mappingText: String, target: String, inputs: [(InputFile, Fingerprint)]) throws -> (resumed: Bool, inputs: [InputRecord]) {
         let hash = Self.hash(mappingText)
+        try checkIntegrity()
         return try write { db in
             if let run = try RunRecord.fetchOne(db) {
                 guard run.mappingHash == hash else {

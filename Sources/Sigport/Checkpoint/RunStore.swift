@@ -33,6 +33,8 @@ enum RunStore {
         }
     }
 
+    static let damagedHint = "Move the run directory aside and run again (inserts are idempotent: nothing is duplicated; ox creates may be, see --in-doubt)."
+
     static func failure(_ path: String, _ error: DatabaseError) -> SigportError {
         switch error.resultCode {
         case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
@@ -40,9 +42,7 @@ enum RunStore {
                                 hint: "Free space or make the run directory writable, then run the same command again: it resumes where it stopped.",
                                 cause: error)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return SigportError(.storage, "\(path) is damaged.",
-                                hint: "Move the run directory aside and run again (inserts are idempotent: nothing is duplicated; ox creates may be, see --in-doubt).",
-                                cause: error)
+            return SigportError(.storage, "\(path) is damaged.", hint: damagedHint, cause: error)
         default:
             return SigportError(.storage, "\(path) could not be used.", hint: "Run the same command again; if it fails the same way, move the run directory aside.", cause: error)
         }
