@@ -75,11 +75,12 @@ struct TargetCheckTests {
     func wrongKey() async throws {
         try await withEmulator(.init(requestInterval: .zero)) { (base: String, credentials: EmulatorCredentials, _: Emulator) async throws in
             var org = try #require(credentials.ox.orgs.first.map { OxCredentials.Org(org: $0.org, client: $0.client, clientApiKey: $0.clientApiKey) })
-            org.clientApiKey = "0000"
+            // Letters: ids are digits, so a digit-only key could appear inside one by chance.
+            org.clientApiKey = "wrong-key-qzx"
             let result = await TargetCheck.checkOx(apiUrl: base, org: org, allowInsecureHTTP: false, transport: HTTPTransport())
             #expect(!result.ok)
             #expect(result.detail.contains("API key of client \(org.client)"))
-            #expect(!result.detail.contains("0000"))
+            #expect(!result.detail.contains("wrong-key-qzx"))
         }
     }
 
