@@ -105,8 +105,9 @@ csj_type fill(const simdjson::dom::element &element, csj_value *out) {
 // reads, or for one `1e309` whose row deserves the rule it breaks (`number-finite`, with its
 // column). Copies `buf` with every such literal (outside strings) in quotes, so that simdjson
 // reads it as a string and the reader hands out its exact text, as the CSV reader would; false
-// if there is none.
-bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out) {
+// if there is none. `underflow`: also a nonzero literal too small for a double (`1e-400`), which
+// simdjson reads as 0 without an error, so that its row gets `number-precision`.
+bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out, bool underflow = false) {
     auto digit = [&](size_t i) { return i < len && buf[i] >= '0' && buf[i] <= '9'; };
     bool changed = false;
     bool in_string = false;
@@ -139,10 +140,12 @@ bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out) {
             while (digit(i)) { i++; }
             size_t int_digits = i - int_start;
             bool is_float = false;
+            bool nonzero = false;
+            for (size_t d = int_start; d < i; d++) { nonzero = nonzero || buf[d] != '0'; }
             if (i < len && buf[i] == '.') {
                 is_float = true;
                 i++;
-                while (digit(i)) { i++; }
+                while (digit(i)) { nonzero = nonzero || buf[i] != '0'; i++; }
             }
             if (i < len && (buf[i] == 'e' || buf[i] == 'E')) {
                 is_float = true;
@@ -153,7 +156,8 @@ bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out) {
             bool out_of_range = !is_float && int_digits >= 20;
             if (is_float) {
                 std::string literal(buf + start, i - start);
-                out_of_range = std::isinf(std::strtod(literal.c_str(), nullptr));
+                double value = std::strtod(literal.c_str(), nullptr);
+                out_of_range = std::isinf(value) || (underflow && nonzero && value == 0);
             }
             if (out_of_range) {
                 out.push_back('"');
@@ -257,6 +261,18 @@ int csj_parse(csj_parser *parser, const char *buf, size_t len) {
     parser->root = result.value_unsafe();
     parser->has_root = true;
     return 0;
+}
+
+int csj_parse_quoting_underflow(csj_parser *parser, const char *buf, size_t len) {
+    std::string widened;
+    if (!quote_out_of_range_numbers(buf, len, widened, true)) { return 0; }
+    parser->scratch = simdjson::padded_string(widened);
+    auto retry = parser->parser.parse(parser->scratch);
+    if (retry.error()) { return 0; }
+    parser->root = retry.value_unsafe();
+    parser->has_root = true;
+    parser->iterating = false;
+    return 1;
 }
 
 csj_type csj_root_type(csj_parser *parser, int *is_object) {

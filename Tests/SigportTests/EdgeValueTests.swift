@@ -100,26 +100,24 @@ enum EdgeMappings {
 
 @Suite("Edge values: numbers and ids through reader, mapper and rejects")
 struct EdgeValueTests {
-    @Test("CSV numbers at the edges: NaN and infinities rejected (number, number-finite), -0 and 0.0 kept, 16 to 19 digits rounded to a Double")
+    @Test("CSV numbers at the edges: NaN and infinities rejected (number, number-finite), -0 and 0.0 kept, whole numbers past 2^53 that a Double changes number-precision, an exponent's decimal kept")
     func csvNumbers() async throws {
         // Text of 20 digits, or of 19 past Int64.max, crashes the mapper: see `longDigitTexts`.
         let values = ["NaN", "nan", "inf", "-Infinity", "1e309", "-1e309", "+Inf", "-0", "0.0", "-0.0e0",
                       "1234567890123456", "1234567890123456789", "-9223372036854775807", "1.2345678901234567e19"]
         let run = try await EdgeRun.run(EdgeMappings.csv, "edge.csv", EdgeMappings.csvRows(values))
-        #expect(run.rejected == ["2 number v", "3 number v", "4 number v", "5 number v", "6 number-finite v", "7 number-finite v", "8 number v"])
-        #expect(run.rejects.map(\.value) == ["NaN", "nan", "inf", "-Infinity", "1e309", "-1e309", "+Inf"])
+        #expect(run.rejected == ["2 number v", "3 number v", "4 number v", "5 number v", "6 number-finite v", "7 number-finite v", "8 number v",
+                                 "13 number-precision v", "14 number-precision v"])
+        #expect(run.rejects.map(\.value) == ["NaN", "nan", "inf", "-Infinity", "1e309", "-1e309", "+Inf", "1234567890123456789", "-9223372036854775807"])
         #expect(run.rejects.first?.raw == "2024-03-01T00:00:00Z,pier,NaN")
-        #expect(run.rows.map { $0.values.map(\.value) } == [[0], [0], [0], [1_234_567_890_123_456], [1_234_567_890_123_456_789],
-                                                            [-9_223_372_036_854_775_807], [1.2345678901234567e19]])
-        // Past 2^53 the nearest Double is stored.
-        #expect(run.rows[4].values[0].value == 1_234_567_890_123_456_768)
+        #expect(run.rows.map { $0.values.map(\.value) } == [[0], [0], [0], [1_234_567_890_123_456], [1.2345678901234567e19]])
         #expect(run.mapper.signals.map(\.inputID) == ["pier/v"])
     }
 
     /// `NumberText.plainDecimal` (RowContext.swift) accumulates every digit in an Int64 and checks
     /// for more than 15 only after the loop: text of 20 digits overflows it, and Swift traps. The
     /// runs go through the built binary so the crash is a failed expectation, not a dead suite.
-    @Test("CSV text of 20 digits, or a 10 MB run of digits: rounded to a Double or number-finite, ox readings ox-reading-range; no crash")
+    @Test("CSV text of 20 digits, or a 10 MB run of digits: number-precision or number-finite, a long fraction kept, ox readings ox-reading-range; no crash")
     func longDigitTexts() async throws {
         try await withTemporaryDirectory { (dir: URL) async throws in
             let integration = try dir.write("integration.yaml", EdgeMappings.csv)
@@ -131,8 +129,9 @@ struct EdgeValueTests {
             let second = try await CommandRun.sigport(["validate", "-m", ox, "--run-dir", dir.appendingPathComponent("b").path, readings], in: dir)
             do {
                 #expect(first.status == 1, "\(first.stderr.prefix(300))")
-                #expect(lines(first.stdout).first == "rows read 5 = mapped 4 + rejected 1 + filtered 0")
-                #expect(lines((try? dir.text("a/rejects.jsonl")) ?? "").map { $0.contains(#""line":6"#) && $0.contains(#""rule":"number-finite""#) } == [true])
+                #expect(lines(first.stdout).first == "rows read 5 = mapped 1 + rejected 4 + filtered 0")
+                let rules = lines((try? dir.text("a/rejects.jsonl")) ?? "").map { (try? JSONDecoder().decode(RejectLine.self, from: Data($0.utf8))).map { "\($0.line) \($0.rule)" } }
+                #expect(rules == ["2 number-precision", "3 number-precision", "4 number-precision", "6 number-finite"])
                 #expect(second.status == 1, "\(second.stderr.prefix(300))")
                 #expect(lines(second.stdout).first == "rows read 2 = mapped 0 + rejected 2 + filtered 0")
                 #expect(lines(second.stdout).contains("  rejected by ox-reading-range: 2"))
@@ -140,15 +139,44 @@ struct EdgeValueTests {
         }
     }
 
-    @Test("JSONL numbers at the edges: NaN is not JSON (jsonl-syntax); 1e309 is, beyond a double: number-finite with its column, as in a CSV; texts are number rejects; -0 and 0.0 kept; 20 digits rounded")
+    @Test("JSONL numbers at the edges: NaN is not JSON (jsonl-syntax); 1e309 is, beyond a double: number-finite with its column, as in a CSV; texts are number rejects; -0 and 0.0 kept; 20 digits number-precision")
     func jsonlNumbers() async throws {
         let values = [#"NaN"#, #""NaN""#, "1e309", "-1e309", #""1e309""#, #""-Infinity""#, "-0", "0.0", "12345678901234567890", "-0.0"]
         let text = values.enumerated().map { i, v in #"{"ts":"2024-03-01T00:0\#(i):00Z","site":"pier","v":\#(v)}"# }.joined(separator: "\n") + "\n"
         let run = try await EdgeRun.run(EdgeMappings.jsonl, "edge.jsonl", text)
-        #expect(run.rejected == ["1 jsonl-syntax -", "2 number v", "3 number-finite v", "4 number-finite v", "5 number-finite v", "6 number v"])
-        #expect(run.rejects.map(\.value) == [nil, "NaN", "1e309", "-1e309", "1e309", "-Infinity"])
-        #expect(run.rows.map { $0.values.map(\.value) } == [[0], [0], [12_345_678_901_234_567_890], [0]])
-        #expect(run.rows.map(\.time) == (6..<10).map { 1_709_251_200_000_000 + Int64($0) * 60_000_000 })
+        #expect(run.rejected == ["1 jsonl-syntax -", "2 number v", "3 number-finite v", "4 number-finite v", "5 number-finite v", "6 number v", "9 number-precision v"])
+        #expect(run.rejects.map(\.value) == [nil, "NaN", "1e309", "-1e309", "1e309", "-Infinity", "12345678901234567890"])
+        #expect(run.rows.map { $0.values.map(\.value) } == [[0], [0], [0]])
+        #expect(run.rows.map(\.time) == [6, 7, 9].map { 1_709_251_200_000_000 + Int64($0) * 60_000_000 })
+    }
+
+    /// Numbers where a Double is not the number written, the same in a CSV and in JSONL: `value`
+    /// is what is kept (nil: rejected as `number-precision`).
+    static let precisionEdges: [(text: String, value: Double?)] = [
+        ("1e-400", nil), ("-1e-400", nil), ("2e-324", nil),                      // nonzero, would be 0
+        ("4.9e-324", 5e-324), ("1e-310", 1e-310), ("0e-400", 0), ("0.000e5", 0),  // subnormals and zeros kept
+        ("9007199254740992", 9_007_199_254_740_992), ("9007199254740993", nil), ("9007199254740994", 9_007_199_254_740_994),
+        ("-9007199254740993", nil),                                              // 2^53 ± 1: only the doubles kept
+        ("12345678901234567890123", nil), ("100000000000000000000000", nil),     // 23 and 24 digits, not doubles
+        ("1000000000000000000000", 1e21),                                        // 22 digits, a double exactly
+        ("3.14159265358979323846", 3.141592653589793),                           // 21 significant digits: the nearest double
+        ("1.7976931348623157e308", .greatestFiniteMagnitude), ("-0", 0), ("-0.0", 0),
+    ]
+
+    @Test("numbers a Double would change (nonzero to 0, a whole number to another) are number-precision, in CSV and JSONL alike; subnormals, 2^53, long fractions and the largest double kept; -0 sent as 0")
+    func precision() async throws {
+        let edges = Self.precisionEdges
+        let csv = try await EdgeRun.run(EdgeMappings.csv, "edge.csv", EdgeMappings.csvRows(edges.map(\.text)))
+        let json = edges.enumerated().map { i, e in #"{"ts":"2024-03-01T00:\#(i < 10 ? "0" : "")\#(i):00Z","site":"pier","v":\#(e.text)}"# }
+        let jsonl = try await EdgeRun.run(EdgeMappings.jsonl, "edge.jsonl", json.joined(separator: "\n") + "\n")
+        for (name, run, first) in [("csv", csv, 2), ("jsonl", jsonl, 1)] {
+            let rejected = edges.indices.filter { edges[$0].value == nil }
+            #expect(run.rejected == rejected.map { "\($0 + first) number-precision v" }, "\(name)")
+            #expect(run.rejects.map(\.value) == rejected.map { edges[$0].text }, "\(name)")
+            let kept = edges.compactMap(\.value)
+            #expect(run.rows.map { $0.values.map(\.value) } == kept.map { [$0] }, "\(name)")
+            #expect(run.rows.allSatisfy { $0.values.allSatisfy { $0.value.sign == .plus } }, "\(name): -0 is sent as 0")
+        }
     }
 
     @Test("ox readings: beyond ±9.2e18 (so beyond Int64) ox-reading-range, fractions ox-reading-integer; 9.2e18, -0 and 0.0 kept")

@@ -59,6 +59,12 @@ void csj_parser_destroy(csj_parser *parser);
 /// its exact digits. Other errors, and a retry that fails, return the first error.
 int csj_parse(csj_parser *parser, const char *buf, size_t len);
 
+/// Parses the line `csj_parse` parsed again, from a copy in which every nonzero number literal
+/// too small for a double (`1e-400`, which simdjson reads as 0) is quoted, so that it reads as
+/// the string of its text. Returns 1 if it did (earlier lookups are then invalid), 0 if the line
+/// holds no such literal (the parsed document stays as it was).
+int csj_parse_quoting_underflow(csj_parser *parser, const char *buf, size_t len);
+
 /// The last successfully parsed document's root type (CSJ_CONTAINER for objects and arrays).
 /// `is_object` is set to 1 when the root is an object.
 csj_type csj_root_type(csj_parser *parser, int *is_object);

@@ -141,7 +141,8 @@ struct RowContext {
             }
             guard !text.isEmpty, text.utf8.allSatisfy(NumberText.allowed), text.utf8.contains(where: { $0 >= 48 && $0 <= 57 }),
                   let n = Double(text) else { return .failure(.number) }
-            return n.isFinite ? .success((n, .absent)) : .failure(.finite)
+            guard n.isFinite else { return .failure(.finite) }
+            return NumberText.isChanged(text, by: n) ? .failure(.precision) : .success((n, .absent))
         default:
             return .failure(.number)
         }
@@ -225,6 +226,36 @@ enum NumberText {
         case 14: 1e14
         default: 1e15
         }
+    }
+
+    /// Whether the nearest double `value` changes the number `text` (a decimal the plain reader
+    /// refused: long, or with an exponent) in a way its reader would see: a nonzero number that
+    /// became 0, or a whole number written as digits that became another whole number. Every other
+    /// decimal is held as its nearest double, as the API holds every number (`0.1` too), and reads
+    /// back as the same number to 15 significant digits.
+    static func isChanged(_ text: Substring, by value: Double) -> Bool {
+        var digits = Array(text.utf8)
+        if digits.first == UInt8(ascii: "-") || digits.first == UInt8(ascii: "+") { digits.removeFirst() }
+        if value == 0 {
+            // The digits before an exponent: any that is not 0 made a nonzero number.
+            let mantissa = digits.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
+            return mantissa.contains { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }
+        }
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+        var number = Array(digits.map { $0 - 48 }.drop { $0 == 0 })
+        guard number.count > 15 else { return false }
+        // A whole number is a double exactly when its odd part (halved while even) is below 2^53.
+        while let last = number.last, last % 2 == 0 {
+            var carry: UInt8 = 0
+            for i in number.indices {
+                let current = carry * 10 + number[i]
+                number[i] = current / 2
+                carry = current % 2
+            }
+            number = Array(number.drop { $0 == 0 })
+        }
+        guard number.count <= 16 else { return true }
+        return number.reduce(UInt64(0)) { $0 * 10 + UInt64($1) } >= 1 << 53
     }
 
     /// Digits, sign, decimal point and exponent: nothing else can be part of a decimal number.

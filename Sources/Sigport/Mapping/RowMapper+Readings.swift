@@ -9,6 +9,10 @@ extension RowMapper {
         switch (mode, value) {
         case (.reject, .text(let text)), (.round, .text(let text)):
             if let exact = Int64(text) { return Double(exact.magnitude) <= limit ? .success(exact) : .failure(.oxReadingRange) }
+            // A whole number of digits that Int64 cannot hold is out of range, whatever a Double would make of it.
+            if text.utf8.dropFirst(text.first == "-" ? 1 : 0).allSatisfy({ $0 >= 48 && $0 <= 57 }), text.utf8.contains(where: { $0 >= 48 }) {
+                return .failure(.oxReadingRange)
+            }
         default: break
         }
         let number: Double

@@ -331,15 +331,27 @@ final class JSONLReaderState {
                                 message: "\(path) is an object or an array, not a single value.",
                                 column: path, raw: self.bytes(lineStart, count)))
         }
-        var values: [FieldValue] = []
-        values.reserveCapacity(paths.count)
-        csj_lookup_paths(parser, compiled, found)
-        for index in 0..<paths.count {
-            guard let value = Self.scalar(found[index]) else { return notScalar(paths[index]) }
-            values.append(value)
+        // A 0 read from a literal with a point or an exponent may be a nonzero number too small
+        // for a double (`1e-400`): then the line is parsed again with such literals as text, which
+        // the mapper rejects as `number-precision` (a second parse only for lines holding one).
+        var reparsed = false
+        func reparse(_ value: csj_value) -> Bool {
+            guard !reparsed, Self.isZeroFraction(value) else { return false }
+            reparsed = true
+            return csj_parse_quoting_underflow(parser, UnsafeRawPointer(bytes + lineStart).assumingMemoryBound(to: CChar.self), count) == 1
         }
-        var row = SourceRow(location: location(lineStart), values: values, raw: [])
-        if let each {
+        var row: SourceRow
+        extraction: while true {
+            var values: [FieldValue] = []
+            values.reserveCapacity(paths.count)
+            csj_lookup_paths(parser, compiled, found)
+            if (0..<paths.count).contains(where: { reparse(found[$0]) }) { continue extraction }
+            for index in 0..<paths.count {
+                guard let value = Self.scalar(found[index]) else { return notScalar(paths[index]) }
+                values.append(value)
+            }
+            row = SourceRow(location: location(lineStart), values: values, raw: [])
+            guard let each else { break }
             var array = csj_value()
             // No array (missing, null) is no readings; an object or a single value is not an array.
             let type = lookUp(each.pointer, &array)
@@ -355,10 +367,12 @@ final class JSONLReaderState {
                 for (item, suffix) in zip(each.items, each.suffixes) {
                     var found = csj_value()
                     _ = lookUp("\(each.pointer)/\(element)\(suffix)", &found)
+                    if reparse(found) { continue extraction }
                     guard let value = Self.scalar(found) else { return notScalar("\(each.path)[\(element)].\(item.dropFirst(5))") }
                     row.items.append(value)
                 }
             }
+            break
         }
         for array in positional { row.unreadElements += max(0, arrayCount(array.pointer) - array.reads) }
         row.raw = self.bytes(lineStart, count)
@@ -390,6 +404,11 @@ final class JSONLReaderState {
         case CSJ_CONTAINER: nil
         default: .missing
         }
+    }
+
+    /// A number written with a point or an exponent that simdjson read as 0.
+    private static func isZeroFraction(_ value: csj_value) -> Bool {
+        value.type == CSJ_NUMBER && value.is_integer == 0 && value.number == 0
     }
 
     /// A JSON number as a field value: integers beyond ±2^53 as their exact digits (see the type's
