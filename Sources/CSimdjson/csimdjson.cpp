@@ -147,14 +147,18 @@ bool quote_out_of_range_numbers(const char *buf, size_t len, std::string &out, b
                 i++;
                 while (digit(i)) { nonzero = nonzero || buf[i] != '0'; i++; }
             }
+            bool has_exponent = false;
             if (i < len && (buf[i] == 'e' || buf[i] == 'E')) {
                 is_float = true;
+                has_exponent = true;
                 i++;
                 if (i < len && (buf[i] == '+' || buf[i] == '-')) { i++; }
                 while (digit(i)) { i++; }
             }
             bool out_of_range = !is_float && int_digits >= 20;
-            if (is_float) {
+            // Only an exponent or some 300 digits can take a literal past a double's range
+            // (the underflow scan runs on ordinary lines, so it skips strtod for the rest).
+            if (is_float && (!underflow || (nonzero && (has_exponent || i - start > 300)))) {
                 std::string literal(buf + start, i - start);
                 double value = std::strtod(literal.c_str(), nullptr);
                 out_of_range = std::isinf(value) || (underflow && nonzero && value == 0);
