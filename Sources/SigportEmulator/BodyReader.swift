@@ -2,9 +2,12 @@ import Hummingbird
 import NIOCore
 
 /// Reads a request body up to a limit. A body over the limit is read on to its end and thrown
-/// away (up to `drainLimit`), so that the 413 that follows reaches the client: a server that
-/// answers while the client is still sending, and then closes, makes many clients (Python's
-/// `urllib` and `requests` among them) see a reset connection instead of the answer.
+/// away, so that the 413 that follows reaches the client: a server that answers while the client
+/// is still sending, and then closes, makes many clients (Python's `urllib` and `requests` among
+/// them) see a reset connection instead of the answer. Nothing of it is kept, and a body of any
+/// size is read to its end: stopping part way left a client that sent `Connection: close` blocked
+/// on its send for ever (Hummingbird reads what is left of a body only on a connection kept
+/// alive), and a client that never ends its body holds only its own connection, as a slow one does.
 enum BodyReader {
     enum Outcome: Sendable {
         case whole(ByteBuffer)
@@ -13,23 +16,13 @@ enum BodyReader {
         case unreadable
     }
 
-    /// How much of an oversized body is read and dropped before the connection is closed on it:
-    /// enough for any client that merely packed too much, bounded for one that never stops.
-    static let drainLimit = 64 * 1024 * 1024
-
     static func read(_ request: Request, limit: Int) async -> Outcome {
         var collected = ByteBuffer()
         var over = request.headers[.contentLength].flatMap(Int.init).map { $0 > limit } ?? false
-        var drained = 0
         do {
             for try await chunk in request.body {
                 if !over && collected.readableBytes + chunk.readableBytes > limit { over = true }
-                if over {
-                    drained += chunk.readableBytes
-                    if drained > drainLimit { break }
-                } else {
-                    collected.writeImmutableBuffer(chunk)
-                }
+                if !over { collected.writeImmutableBuffer(chunk) }
             }
         } catch {
             return over ? .tooLarge : .unreadable

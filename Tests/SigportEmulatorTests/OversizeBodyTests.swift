@@ -60,4 +60,39 @@ struct OversizeBodyTests {
             #expect(await h.emulator.stats().sizeViolations == 2)
         }
     }
+    @Test("a 200 MiB body with Connection: close, sent whole before reading (a blocking sendall): the emulator reads it to its end and the 413 arrives",
+          .enabled(if: python != nil, "needs SIGPORT_PYTHON; `make test` sets it up"), .timeLimit(.minutes(1)))
+    func hugeBodyWithConnectionClose() async throws {
+        try await EmulatorHarness.with { (h: EmulatorHarness) async throws in
+            let url = try #require(URL(string: h.baseURL))
+            // Before: the emulator stopped reading at 64 MiB and waited for the client to close,
+            // so the client's send blocked until its own timeout.
+            let script = """
+            import socket, sys
+            host, port, auth, size = sys.argv[1], int(sys.argv[2]), sys.argv[3], 200 << 20
+            s = socket.create_connection((host, port), timeout=20)
+            head = f"POST /v1/rpc HTTP/1.1\\r\\nHost: {host}\\r\\nAuthorization: {auth}\\r\\nX-API-Version: 1.1\\r\\nContent-Type: application/json\\r\\nContent-Length: {size}\\r\\nConnection: close\\r\\n\\r\\n"
+            try:
+                s.sendall(head.encode() + b" " * size)
+            except socket.timeout:
+                print("send: timed out"); sys.exit(0)
+            answer = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk: break
+                answer += chunk
+                if answer.count(b"\\r\\n\\r\\n") and answer.endswith(b"}"): break
+            print("answer:", answer.split(b"\\r\\n")[0].decode())
+            """
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sigport-413-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let output = directory.appendingPathComponent("output.txt")
+            let status = try await PyclarifyConformanceTests.run(Self.python!, ["-c", script, try #require(url.host), String(try #require(url.port)), h.basicAuth.1],
+                                                                 output: output)
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(status == 0 && text.contains("answer: HTTP/1.1 413"), "\(text)")
+            #expect(await h.emulator.stats().sizeViolations == 1)
+        }
+    }
 }
