@@ -278,4 +278,30 @@ struct ImportTests {
             }
         }
     }
+    @Test("a NUL byte in a rejected field is kept whole in rejects.jsonl, which an import writes from its checkpoint: value, message and raw line")
+    func nulInRejectedField() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(20))) { (_: String, credentials: EmulatorCredentials, _: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                try credentials.write(to: dir.appendingPathComponent("creds.json").path)
+                let input = dir.appendingPathComponent("gw-0042_2024-03.csv")
+                let text = "timestamp,site,temp_c,humidity_pct,pressure_hpa,co2_ppm,door\r\n"
+                    + "2024-03-01T00:00:00Z,pier,1\u{0}5,70,1013,400,OPEN\r\n"
+                    + "2024-03-01T00:01\u{0}:00Z,pier,2,70,1013,400,OPEN\r\n"
+                    + "2024-03-01T00:02:00Z,pier,3,70,1013,400,OPEN\r\n"
+                try Data(text.utf8).write(to: input)
+                var arguments = Self.importArguments(dir)
+                arguments[arguments.firstIndex(of: Self.samples)!] = input.path
+                let run = try await CLITests.run(arguments, in: dir)
+                #expect(run.status == 1, "\(run.output)")
+                let rejects = try lines(String(contentsOf: dir.appendingPathComponent("run/rejects.jsonl"), encoding: .utf8))
+                    .map { try JSONDecoder().decode(RejectLine.self, from: Data($0.utf8)) }
+                #expect(rejects.map(\.rule) == ["number", "timestamp-format"])
+                #expect(rejects.map(\.value) == ["1\u{0}5", "2024-03-01T00:01\u{0}:00Z"])
+                #expect(rejects.map(\.raw) == ["2024-03-01T00:00:00Z,pier,1\u{0}5,70,1013,400,OPEN", "2024-03-01T00:01\u{0}:00Z,pier,2,70,1013,400,OPEN"])
+                for reject in rejects where reject.message.contains("2024-03-01T00:01") {
+                    #expect(reject.message.contains("2024-03-01T00:01\u{0}:00Z"), "\(reject.message)")
+                }
+            }
+        }
+    }
 }

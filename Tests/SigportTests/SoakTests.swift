@@ -153,7 +153,7 @@ struct SoakTests {
     /// A 500 or a connection cut after the commit leaves an ox create in doubt. With `--in-doubt
     /// resend` the run sends it again: every event then exists, and the duplicates are bounded
     /// by what the report says was in doubt — the report is exact in that sense.
-    @Test("ox import under 5% and 30% faults (500, cut after commit) with --in-doubt resend: every event exists, extras ≤ reported as resent",
+    @Test("ox import under 5% and 30% faults (500, cut after commit) with --in-doubt resend: every event exists, extras ≤ reported without an answer",
           arguments: [0.05, 0.3])
     func oxImportDoubtfulFaults(rate: Double) async throws {
         let faults = FaultConfiguration(rate: rate, kinds: [.error500, .cutAfterCommit], seed: 13)

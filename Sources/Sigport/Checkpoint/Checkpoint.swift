@@ -336,4 +336,37 @@ public struct RejectRecord: Codable, Sendable, FetchableRecord, PersistableRecor
     public var rule: String
     public var message: String
     public var raw: Data
+
+    public init(input: String, line: Int, column: String?, value: String?, rule: String, message: String, raw: Data) {
+        (self.input, self.line, self.column, self.value, self.rule, self.message, self.raw) = (input, line, column, value, rule, message, raw)
+    }
+
+    /// Read back byte for byte: GRDB reads a text column as a C string, which ends at a NUL.
+    public init(row: Row) throws {
+        func text(_ column: String) -> String? {
+            switch (row[column] as DatabaseValue).storage {
+            case .blob(let data): String(decoding: data, as: UTF8.self)
+            case .string(let string): string
+            default: nil
+            }
+        }
+        (input, line, column, value, rule, message, raw) = (row["input"], row["line"], text("column"), text("value"), row["rule"], text("message") ?? "", row["raw"])
+    }
+
+    /// The texts that come from the input as UTF-8 blobs when they hold a NUL: GRDB binds a
+    /// string as a C string, which ends at the first NUL, and the reject file is written from
+    /// here (`init(row:)` reads them back whole).
+    public func encode(to container: inout PersistenceContainer) {
+        func text(_ string: String?) -> (any DatabaseValueConvertible)? {
+            guard let string else { return nil }
+            return string.utf8.contains(0) ? Data(string.utf8) : string
+        }
+        container["input"] = input
+        container["line"] = line
+        container["column"] = text(column)
+        container["value"] = text(value)
+        container["rule"] = rule
+        container["message"] = text(message)
+        container["raw"] = raw
+    }
 }
