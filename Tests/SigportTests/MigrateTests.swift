@@ -282,6 +282,21 @@ struct MigrateTests {
     /// lands during one, which the emulator still commits after the client is gone. The first
     /// resume may stop on it (exit 6, as `import` does) or create its events again; either way at
     /// most that one request's events may exist twice.
+    @Test("a resume with creates in doubt stops (exit 6) from the checkpoint alone, before any request: the source is not read again")
+    func inDoubtBeforeReading() async throws {
+        try await Self.withImport(.init(requestInterval: .milliseconds(50))) { s in
+            // A killed session's marks: creates that left without an answer.
+            let checkpoint = try Checkpoint(directory: s.dir.appendingPathComponent("migrate"))
+            _ = try checkpoint.begin(mappingText: "migrate ox \(s.a) -> \(s.b) copy", target: "ox", inputs: [])
+            try checkpoint.migrationPending(kind: "event", sourceIDs: ["1", "2", "3"])
+            let before = await s.emulator.stats().requests
+            let stop = try await s.migrate()
+            #expect(stop.status == 6, "\(stop.output)")
+            #expect(stop.output.contains("creating 3 event(s)") && stop.output.contains("--in-doubt resend"), "\(stop.output)")
+            #expect(await s.emulator.stats().requests == before, "no request, not even a read of the source")
+        }
+    }
+
     @Test("copy SIGKILLed during a POST /event, then resumed: every event in B, extras only from the killed request, no sensor or beacon twice")
     func killedInFlight() async throws {
         let slow = EmulatorConfiguration(requestInterval: .milliseconds(50), faults: FaultConfiguration(rate: 1, kinds: [.delay], delay: .milliseconds(200)))

@@ -69,17 +69,21 @@ extension OxMigration {
 
     // MARK: Copy
 
-    func copy(_ inventory: Inventory) async throws {
-        // Creates a killed session sent without an answer: they may exist in the target already.
+    /// Creates a killed session sent without an answer may exist in the target already: without
+    /// `--in-doubt resend` the run stops here. Asked of the checkpoint alone, before the source is
+    /// read, so that the stop comes at once rather than after reading the whole org again.
+    func settlePending() throws {
         let pending = try checkpoint.migrationsPending()
-        if !pending.isEmpty {
-            let what = pending.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)(s)" }.joined(separator: ", ")
-            guard options.inDoubt == .resend else {
-                throw SigportError(.unreachable, "The last run ended while creating \(what) in org \(target.org.org): they may or may not exist there.",
-                                   hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
-            }
-            try checkpoint.clearMigrationsPending()
+        guard !pending.isEmpty else { return }
+        let what = pending.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)(s)" }.joined(separator: ", ")
+        guard options.inDoubt == .resend else {
+            throw SigportError(.unreachable, "The last run ended while creating \(what) in org \(target.org.org): they may or may not exist there.",
+                               hint: "Run again with --in-doubt resend to create them again (duplicates if they were created).")
         }
+        try checkpoint.clearMigrationsPending()
+    }
+
+    func copy(_ inventory: Inventory) async throws {
         let sensors = try await create("sensor", inventory.sensors, sensorMap: [:], beaconMap: [:])
         let beacons = try await create("beacon", inventory.beacons, sensorMap: [:], beaconMap: [:])
         _ = try await create("event", inventory.events, sensorMap: sensors, beaconMap: beacons)

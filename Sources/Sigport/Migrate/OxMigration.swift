@@ -66,6 +66,7 @@ public final class OxMigration {
     public func run(dryRun: Bool = false) async throws -> Report {
         let started = ContinuousClock.now
         _ = try checkpoint.begin(mappingText: "migrate ox \(source.org.org) -> \(target.org.org)\(options.move ? " move" : " copy")", target: "ox", inputs: [])
+        if !options.move && !dryRun { try settlePending() }
         let reader = OxInventoryReader(source: source, fallback: target, ledgers: options.ledgers, eventIDFile: options.eventIDFile, maxURLBytes: options.maxURLBytes)
         let inventory = try await reader.take()
         report.requests += reader.requests
