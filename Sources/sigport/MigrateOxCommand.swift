@@ -80,9 +80,10 @@ struct MigrateOxCommand: AsyncParsableCommand {
             options.maxRequestBytes = limits.maxRequestBytes ?? OxContract.maxRequestBytes
             options.inDoubt = inDoubt
             options.verifySample = verify == "all" ? nil : Int(verify)
+            options.dryRun = dryRun
             let migration = try OxMigration(source: try client(source.fromOrg), target: try client(toOrg), options: options)
             let result: OxMigration.Report
-            do { result = try await migration.run(dryRun: dryRun) } catch let error as SigportError {
+            do { result = try await migration.run() } catch let error as SigportError {
                 throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")
             }
             print(Self.summary(result, dryRun: dryRun))

@@ -217,6 +217,7 @@ struct MigrateTests {
             let before = try await s.store(), writes = await Self.writes(s.emulator)
             let dry = try await s.migrate(["--dry-run"])
             #expect(dry.status == 0, "\(dry.output)")
+            #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("migrate").path), "a dry run writes no file, not even its run directory")
             #expect(dry.output.contains("would copy: 2 sensors, 2 beacons, \(n) events\n"), "\(dry.output)")
             let changed = Self.changes(before, try await s.store())
             #expect(changed.isEmpty, "a dry run changes nothing: \(changed)")

@@ -30,6 +30,14 @@ public final class Checkpoint: Sendable {
         identity = RunStore.FileIdentity(path)
     }
 
+    /// A checkpoint in memory, gone when the run ends: a dry run's, which leaves no file behind.
+    public init(inMemory: Void) throws {
+        path = ":memory:"
+        queue = try DatabaseQueue()
+        try Self.migrator.migrate(queue)
+        identity = nil
+    }
+
     /// SQLite's full check of every page, table and index, before a run begins or resumes: a
     /// damaged index page can read as a row that is not there (a request never acknowledged, a
     /// reject never kept) without any error. Milliseconds for an import's checkpoint (one row

@@ -25,6 +25,9 @@ public final class OxMigration {
         public var inDoubt = InDoubtPolicy.stop
         /// Re-read this many migrated entities of each kind from the target and compare (nil: all).
         public var verifySample: Int? = 20
+        /// Plan only: read the source, count the requests, change nothing and write no file (the
+        /// checkpoint is kept in memory).
+        public var dryRun = false
         public init(runDirectory: URL) { self.runDirectory = runDirectory }
     }
 
@@ -59,11 +62,12 @@ public final class OxMigration {
         self.source = source
         self.target = target
         self.options = options
-        checkpoint = try Checkpoint(directory: options.runDirectory)
+        checkpoint = options.dryRun ? try Checkpoint(inMemory: ()) : try Checkpoint(directory: options.runDirectory)
         report.move = options.move
     }
 
-    public func run(dryRun: Bool = false) async throws -> Report {
+    public func run() async throws -> Report {
+        let dryRun = options.dryRun
         let started = ContinuousClock.now
         _ = try checkpoint.begin(mappingText: "migrate ox \(source.org.org) -> \(target.org.org)\(options.move ? " move" : " copy")", target: "ox", inputs: [])
         if !options.move && !dryRun { try settlePending() }
