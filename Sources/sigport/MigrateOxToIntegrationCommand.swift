@@ -12,7 +12,9 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
         ox lists no events — and turns each sensor × event type into a signal: its input ID from \
         --input-id (fields sensor_id, sensor_type, sensor_version, sensor, event_type, org), its \
         name "<event type>, <sensor_id>", labels from the sensor's and its beacons' fields. Event \
-        types named with --enum become enum signals. Each event becomes a value at its timestamp, \
+        types named with --enum become enum signals. A signal holds the reading as ox stores it (an \
+        integer: a scale an import applied is not undone, and its description says so) unless \
+        --scale names a factor for its type. Each event becomes a value at its timestamp, \
         sent in integration.insert requests packed under the size limit and paced; the run \
         resumes where it stopped (inserts are idempotent).
 
@@ -30,6 +32,9 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Template of the signals' input IDs.", valueName: "template"))
     var inputId = "{sensor_id}/{event_type}"
 
+    @Option(help: ArgumentHelp("An event type whose readings are multiplied by a factor, to undo the scale an import applied (0.1 for tenths); repeatable. Without it a signal holds the reading as ox stores it, and its description says so.", valueName: "type=factor"))
+    var scale: [String] = []
+
     @Option(help: ArgumentHelp("An event type whose readings are enum keys, with their names; repeatable.", valueName: "type=key:name,…"))
     var `enum`: [String] = []
 
@@ -37,6 +42,15 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
 
     func validate() throws {
         for entry in self.enum { _ = try Self.parseEnum(entry) }
+        for entry in scale { _ = try Self.parseScale(entry) }
+    }
+
+    static func parseScale(_ entry: String) throws -> (String, Double) {
+        let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let factor = Double(parts[1]), factor.isFinite, factor != 0 else {
+            throw ValidationError("--scale takes type=factor with a finite, nonzero factor, e.g. spo2_tenths=0.1.")
+        }
+        return (parts[0], factor)
     }
 
     static func parseEnum(_ entry: String) throws -> (String, [Int: String]) {
@@ -75,6 +89,7 @@ struct MigrateOxToIntegrationCommand: AsyncParsableCommand {
             options.eventIDFile = source.eventIds
             options.inputID = inputId
             options.enumTypes = Dictionary(try self.enum.map(Self.parseEnum), uniquingKeysWith: { _, b in b })
+            options.scales = Dictionary(try scale.map(Self.parseScale), uniquingKeysWith: { _, b in b })
             options.maxRequestBytes = limits.maxRequestBytes ?? client.requestLimit
             let report: OxToIntegration.Report
             do { report = try await OxToIntegration(source: oxClient, integration: client, options: options).run() } catch let error as SigportError {

@@ -49,6 +49,39 @@ struct MigrateOxToIntegrationTests {
         }
     }
 
+    @Test("a signal says what its number is: the reading as ox stores it by default; --scale spo2_tenths=0.1 undoes the import's scale (94.3, not 943 or 94.30000000000001)")
+    func scale() async throws {
+        try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
+            try await withTemporaryDirectory { (dir: URL) async throws in
+                let creds = dir.appendingPathComponent("creds.json").path
+                try credentials.write(to: creds)
+                let org = try #require(credentials.ox.orgs.first?.org)
+                let imported = try await CLITests.run(["import", "--credentials", creds, "--mapping", OxImportTests.mapping, OxImportTests.samples,
+                                                       "--run-dir", dir.appendingPathComponent("run").path, "--requests-per-second", "10"], in: dir)
+                #expect(imported.status == 0, "\(imported.output)")
+                let run = try await CLITests.run(["migrate", "ox-to-integration", "--credentials", creds, "--from-org", org,
+                                                  "--events-from", dir.appendingPathComponent("run").path, "--run-dir", dir.appendingPathComponent("m").path,
+                                                  "--requests-per-second", "10", "--scale", "spo2_tenths=0.1"], in: dir)
+                #expect(run.status == 0, "\(run.output)")
+                var expected: [String: [Int64: Double]] = [:]
+                for event in try OxImportTests.expected() {
+                    let value = event.type == "spo2_tenths" ? Double(event.reading) / 10 : Double(event.reading)
+                    expected["\(event.sensor["sensor_id"]!)/\(event.type)", default: [:]][event.timestamp * 1000] = value
+                }
+                #expect(try await ImportTests.stored(emulator) == expected)
+                let documents = try await emulator.store.read { db in
+                    try Dictionary(uniqueKeysWithValues: SignalRecord.fetchAll(db).map { ($0.inputID, $0.document) })
+                }
+                let spo2 = try #require(documents.first { $0.key.hasSuffix("/spo2_tenths") }?.value)
+                #expect(spo2.contains("event type spo2_tenths × 0.1."), "\(spo2)")
+                let heart = try #require(documents.first { $0.key.hasSuffix("/heart_rate") }?.value)
+                #expect(heart.contains("as ox stores it (an integer; a scale an import applied is not undone"), "\(heart)")
+                let bad = try await CLITests.run(["migrate", "ox-to-integration", "--credentials", creds, "--from-org", org, "--scale", "spo2_tenths=0"], in: dir)
+                #expect(bad.status == 64 && bad.output.contains("--scale takes type=factor"), "\(bad.output)")
+            }
+        }
+    }
+
     @Test("two events of one sensor × type at one millisecond: one becomes the value, the other is reported, not overwritten silently")
     func sameTime() async throws {
         try await withEmulator(.init(requestInterval: .milliseconds(50))) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in

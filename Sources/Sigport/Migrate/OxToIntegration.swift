@@ -17,6 +17,9 @@ public final class OxToIntegration {
         public var inputID = "{sensor_id}/{event_type}"
         /// Event types whose readings are enum keys, with the keys' names.
         public var enumTypes: [String: [Int: String]] = [:]
+        /// Event types whose readings are multiplied by a factor (undoing an import's `reading:
+        /// scale`, say 0.1 for tenths). Others are sent as stored, and their signals say so.
+        public var scales: [String: Double] = [:]
         public var maxRequestBytes = IntegrationClient.requestLimit(.v1_1)
         public var maxAttempts = 8
         public init(runDirectory: URL) { self.runDirectory = runDirectory }
@@ -51,7 +54,9 @@ public final class OxToIntegration {
     public func run() async throws -> Report {
         let started = ContinuousClock.now
         let enums = options.enumTypes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted { $0.key < $1.key })" }.joined(separator: ";")
-        _ = try checkpoint.begin(mappingText: "migrate ox-to-integration \(source.org.org) \(options.inputID) \(enums)", target: "integration", inputs: [])
+        let scales = options.scales.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ";")
+        _ = try checkpoint.begin(mappingText: "migrate ox-to-integration \(source.org.org) \(options.inputID) \(enums)\(scales.isEmpty ? "" : " scale \(scales)")",
+                                 target: "integration", inputs: [])
         let reader = OxInventoryReader(source: source, fallback: nil, ledgers: options.ledgers, eventIDFile: options.eventIDFile)
         let inventory = try await reader.take()
         report.requests += reader.requests
@@ -114,6 +119,24 @@ public final class OxToIntegration {
     }
 
     /// Signals and values from the inventory; events that cannot become a value are reported.
+    /// What a signal's number is: ox keeps integers, and an import may have scaled them
+    /// (`reading: scale`), which nothing in ox records.
+    static func describe(_ type: String, scale: Double?) -> String {
+        guard let scale else {
+            return "The ox event_reading of event type \(type), as ox stores it (an integer; a scale an import applied is not undone: see --scale)."
+        }
+        return "The ox event_reading of event type \(type) × \(JSONText.number(scale))."
+    }
+
+    /// `reading × factor`; a factor of 1/n (0.1, 0.01) divides by n instead, so that 943 × 0.1 is
+    /// the double nearest 94.3 (a multiplication gives 94.30000000000001).
+    static func scaled(_ reading: Int64, by factor: Double?) -> Double {
+        guard let factor else { return Double(reading) }
+        let divisor = (1 / factor).rounded()
+        if divisor >= 2, abs(1 / factor - divisor) <= 1e-9 * divisor { return Double(reading) / divisor }
+        return Double(reading) * factor
+    }
+
     func translate(_ inventory: OxInventory) -> ([SignalDefinition], [Value]) {
         let sensors = Dictionary(inventory.sensors.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
         let beacons = Dictionary(inventory.beacons.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
@@ -143,7 +166,7 @@ public final class OxToIntegration {
                 continue
             }
             var signal = signals[inputID] ?? SignalDefinition(
-                inputID: inputID, name: "\(type), \(fields["sensor_id"] ?? sensorID)", description: nil,
+                inputID: inputID, name: "\(type), \(fields["sensor_id"] ?? sensorID)", description: Self.describe(type, scale: options.scales[type]),
                 valueType: options.enumTypes[type] == nil ? .numeric : .enum, engUnit: nil,
                 labels: ["sensor_type": [fields["sensor_type"]].compactMap { $0 }, "sensor_version": [fields["sensor_version"]].compactMap { $0 },
                          "ox_sensor": [sensorID], "ox_org": [source.org.org]],
@@ -156,7 +179,7 @@ public final class OxToIntegration {
             }
             signal.labels = signal.labels.filter { !$0.value.isEmpty }
             signals[inputID] = signal
-            values.append(Value(event: id, inputID: inputID, time: timestamp * 1000, value: Double(reading)))
+            values.append(Value(event: id, inputID: inputID, time: timestamp * 1000, value: Self.scaled(reading, by: options.scales[type])))
         }
         values.sort { ($0.time, $0.inputID, $0.event) < ($1.time, $1.inputID, $1.event) }
         // A signal holds one value a time: a second event of a sensor × type at one time would
