@@ -87,8 +87,11 @@ struct ExportFileOptions: ParsableArguments {
         }
         var text = ""
         for note in report.notes { text += "note: \(note)\n" }
-        let done = report.windowsAlreadyDone > 0 ? " (\(report.windowsAlreadyDone) already written)" : ""
-        text += "\(report.rows) readings of \(report.series.count) series, \(report.bytes) bytes in \(report.written.count) files; \(report.windows) windows\(done)\n"
+        // The whole export's counts, so that a resumed run says what an uninterrupted one would, then this session's part.
+        let (rows, bytes, files) = (report.rows + report.earlierRows, report.bytes + report.earlierBytes, report.written.count + report.windowsAlreadyDone)
+        let session = report.windowsAlreadyDone == 0 ? ""
+            : " (this session: \(report.rows) readings, \(report.bytes) bytes in \(report.written.count) files; \(report.windowsAlreadyDone) windows already written)"
+        text += "\(rows) readings of \(report.series.count) series, \(bytes) bytes in \(files) files; \(report.windows) windows\(session)\n"
         text += String(format: "requests: %d; time: %.1f s\n", report.requests, report.seconds)
         if summary { text += ExportSummaryText.render(report, zone: options.zone) }
         if out == "-" { FileHandle.standardError.write(Data(text.utf8)) } else { print(text, terminator: "") }

@@ -174,7 +174,8 @@ extension ExportE2ETests {
             let before = try Self.stamps(dir)
             let again = try await session.exportIntegration(arguments)
             #expect(again.status == 0, "\(again.output)")
-            #expect(again.output.contains("in 0 files; 4 windows (4 already written)"), "\(again.output)")
+            #expect(again.output.contains("in 4 files; 4 windows (this session: 0 readings, 0 bytes in 0 files; 4 windows already written)"), "\(again.output)")
+            #expect(Self.headline(again.output) == Self.headline(first.output), "a run again counts the whole export, as the first did: \(again.output)")
             let after = try Self.stamps(dir)
             #expect(after.filter { $0.key != "manifest.json" } == before.filter { $0.key != "manifest.json" }, "no window file rewritten (same inode and mtime)")
             #expect(after["manifest.json"] == before["manifest.json"], "manifest.json rewritten by a run that found everything done")
@@ -195,6 +196,11 @@ extension ExportE2ETests {
                 #expect(try Self.stamps(dir) == before, "\(flag) \(value): nothing touched")
             }
         }
+    }
+
+    /// A summary's first line up to the windows' count: readings, series, bytes, files, windows.
+    static func headline(_ output: String) -> String? {
+        output.split(separator: "\n").first { $0.contains(" readings of ") }.map { String($0.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces) }
     }
 
     @Test("an export SIGKILLed after its first window, then resumed, ends with the bytes of an uninterrupted one; no .partial left")
@@ -230,8 +236,8 @@ extension ExportE2ETests {
 
             let resumed = try await CLITests.run(arguments("killed"), in: session.dir)
             #expect(resumed.status == 0, "\(resumed.output)")
-            #expect(resumed.output.contains("(\(listed) already written)"), "\(resumed.output)")
-            #expect(resumed.output.contains("in \(8 - listed) files; 8 windows"), "\(resumed.output)")
+            #expect(resumed.output.contains("in \(8 - listed) files; \(listed) windows already written)"), "\(resumed.output)")
+            #expect(Self.headline(resumed.output) == Self.headline(whole.output), "the resumed export's summary counts the whole run, as an uninterrupted one's")
 
             let wholeDir = session.dir.appendingPathComponent("whole")
             let names = try Self.listing(wholeDir)

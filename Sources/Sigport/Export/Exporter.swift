@@ -65,8 +65,13 @@ public struct ExportReport: Sendable {
     public var written: [String] = []
     public var windows = 0
     public var windowsAlreadyDone = 0
+    /// Readings and bytes this run wrote.
     public var rows = 0
     public var bytes: Int64 = 0
+    /// Readings and bytes of the windows earlier runs wrote (from the manifest): with `rows` and
+    /// `bytes`, the whole export's.
+    public var earlierRows = 0
+    public var earlierBytes: Int64 = 0
     public var requests = 0
     public var seconds = 0.0
     public var series: [Series] = []
@@ -158,6 +163,8 @@ public final class Exporter {
                let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int64, size == done.bytes {
                 file = done
                 report.windowsAlreadyDone += 1
+                report.earlierRows += done.rows
+                report.earlierBytes += done.bytes
             } else {
                 file = try await writeFile(window, path: path, series, &report)
                 manifest.files.removeAll { $0.name == name }
