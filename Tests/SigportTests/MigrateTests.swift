@@ -275,6 +275,25 @@ struct MigrateTests {
             #expect(changed.isEmpty, "a second run changes nothing: \(changed)")
             let writesNow = await Self.writes(s.emulator)
             #expect(writesNow == writes, "a second run sends no write: \(writes) → \(writesNow)")
+
+            // The ledgers follow the events: the move's run directory names them under B, and
+            // the import's (under A) finds them in B too, since a move keeps ids.
+            func export(_ org: String, from ledger: String, _ name: String) async throws -> (CLITests.Run, Int) {
+                let out = s.dir.appendingPathComponent("\(name).csv").path
+                let run = try await CLITests.run(["export", "ox", "--credentials", s.dir.appendingPathComponent("creds.json").path, "--org", org,
+                                                  "--events-from", s.dir.appendingPathComponent(ledger).path, "--out", out,
+                                                  "--run-dir", s.dir.appendingPathComponent("export-\(name)").path, "--requests-per-second", "20"], in: s.dir)
+                let rows = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).count
+                return (run, max(0, rows - 1))
+            }
+            let ledger = try Checkpoint(directory: s.dir.appendingPathComponent("migrate")).oxEvents()
+            #expect(ledger.count == s.total && ledger.allSatisfy { $0.org == s.b }, "the move's ledger names every moved event under B")
+            for (ledgerDir, name) in [("migrate", "from-move"), ("run", "from-import")] {
+                let (run, rows) = try await export(s.b, from: ledgerDir, name)
+                #expect(run.status == 0 && rows == s.total, "export of B with --events-from \(ledgerDir): \(rows) rows; \(run.output)")
+            }
+            let (empty, _) = try await export(s.a, from: "migrate", "a-after-move")
+            #expect(empty.status == 4 && empty.output.contains("None of the \(s.total) events the ledgers name is in org \(s.a)"), "\(empty.output)")
         }
     }
 

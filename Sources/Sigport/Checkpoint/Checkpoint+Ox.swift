@@ -92,10 +92,12 @@ extension Checkpoint {
 
     public func oxEvents() throws -> [OxEventRecord] { try read { try OxEventRecord.order(Column("timestampMs")).fetchAll($0) } }
 
-    /// The ledger's events of `org` in time order (or, `byID`, in id order), one at a time: a ledger can hold millions.
-    public func forEachOxEvent(org: String, byID: Bool = false, _ body: (OxEventRecord) throws -> Void) throws {
+    /// The ledger's events of `org` (nil: of every org) in time order (or, `byID`, in id order),
+    /// one at a time: a ledger can hold millions.
+    public func forEachOxEvent(org: String?, byID: Bool = false, _ body: (OxEventRecord) throws -> Void) throws {
         try read { db in
-            let cursor = try OxEventRecord.filter(Column("org") == org).order(Column(byID ? "id" : "timestampMs")).fetchCursor(db)
+            let events = org.map { OxEventRecord.filter(Column("org") == $0) } ?? OxEventRecord.all()
+            let cursor = try events.order(Column(byID ? "id" : "timestampMs")).fetchCursor(db)
             while let event = try cursor.next() { try body(event) }
         }
     }

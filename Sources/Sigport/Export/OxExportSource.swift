@@ -79,12 +79,16 @@ public final class OxExportSource: ExportSource {
             try staging.addCandidates(batch)
             batch.removeAll(keepingCapacity: true)
         }
+        var named = 0
         for directory in selection.ledgers {
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.sqlite").path) else {
                 throw SigportError(.invalidArgument, "\(directory.path) has no checkpoint: no import or migration ran there.",
                                    hint: "--events-from takes the run directory of an earlier import or migration into this org.")
             }
-            try Checkpoint(directory: directory).forEachOxEvent(org: client.org.org) { event in
+            // Events the ledger records under another org are tried too: a move keeps ids, so an
+            // import's events may be this org's now. Those this org's client may not read are left out.
+            try Checkpoint(directory: directory).forEachOxEvent(org: nil) { event in
+                named += 1
                 guard matches(sensor: event.sensor, beacon: event.beacon, type: event.type, timeMs: event.timestampMs) else { return }
                 batch.append(event.id)
                 if batch.count >= 10_000 { try flush() }
@@ -101,10 +105,15 @@ public final class OxExportSource: ExportSource {
                 guard id.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
                     throw SigportError(.invalidArgument, "\(file):\(number + 1): not an entity id (digits expected).")
                 }
+                named += 1
                 batch.append(id)
             }
         }
         try flush()
+        guard named > 0 else {
+            throw SigportError(.invalidArgument, "The ledgers\(selection.eventIDFile == nil ? "" : " and the id file") name no event: there is nothing to export from org \(client.org.org).",
+                               hint: "--events-from takes the run directory of an import or migration (a move's too) whose events are in this org; --event-ids a file of ids.")
+        }
     }
 
     private func matches(sensor: String?, beacon: String?, type: String, timeMs: Int64) -> Bool {
@@ -185,8 +194,13 @@ public final class OxExportSource: ExportSource {
             series.append(ExportSeries(key: label + "/" + type, fields: [client.org.org, entity?.label, entity?.type, type, sensor], gap: nil))
         }
         let counts = try staging.candidateCounts()
+        let listed = counts.values.reduce(0, +)
+        guard listed == 0 || counts["staged", default: 0] + counts["filtered", default: 0] > 0 else {
+            throw SigportError(.invalidArgument, "None of the \(listed) events the ledgers name is in org \(client.org.org) (deleted, or in another org).",
+                               hint: "Export from the org that holds them, or give --events-from the run directory of the migration that brought them here.")
+        }
         var notes: [String] = []
-        if let missing = counts["missing"], missing > 0 { notes.append("\(missing) listed events were not found (deleted, or no longer this org's)") }
+        if let missing = counts["missing"], missing > 0 { notes.append("\(missing) listed events were not found in this org (deleted, moved elsewhere, or recorded under another org)") }
         if let filtered = counts["filtered"], filtered > 0 { notes.append("\(filtered) events read were outside the selection (changed since the ledger was written)") }
         let unknown = entities.filter { !$0.found }.count
         if unknown > 0 { notes.append("\(unknown) sensors or beacons the events name were not found; their fields are empty") }

@@ -141,17 +141,20 @@ extension OxMigration {
                 }
             }
             let pairs = zip(batch, ids!).map { ($0.id, $1) }
-            let events: [OxEventRecord] = kind != "event" ? [] : zip(batch, ids!).map { item, id in
-                OxEventRecord(id: id, org: target.org.org, sensor: OxInventoryReader.idText(item.document["event_sensor"]).map { sensorMap[$0] ?? $0 } ?? "",
-                              beacon: OxInventoryReader.idText(item.document["event_beacon"]).map { beaconMap[$0] ?? $0 },
-                              type: item.document["event_type"] as? String ?? "",
-                              timestampMs: (item.document["event_timestamp"] as? NSNumber)?.int64Value ?? 0,
-                              reading: (item.document["event_reading"] as? NSNumber)?.int64Value ?? 0)
-            }
+            let events = kind != "event" ? [] : zip(batch, ids!).map { ledgerEvent($0, id: $1, sensorMap: sensorMap, beaconMap: beaconMap) }
             try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events, answered: answered)
             for (from, to) in pairs { map[from] = to }
         }
         return map
+    }
+
+    /// The ledger row of an event now in the target org: its id there, references through the maps.
+    func ledgerEvent(_ item: (id: String, document: [String: Any]), id: String, sensorMap: [String: String], beaconMap: [String: String]) -> OxEventRecord {
+        OxEventRecord(id: id, org: target.org.org, sensor: OxInventoryReader.idText(item.document["event_sensor"]).map { sensorMap[$0] ?? $0 } ?? "",
+                      beacon: OxInventoryReader.idText(item.document["event_beacon"]).map { beaconMap[$0] ?? $0 },
+                      type: item.document["event_type"] as? String ?? "",
+                      timestampMs: (item.document["event_timestamp"] as? NSNumber)?.int64Value ?? 0,
+                      reading: (item.document["event_reading"] as? NSNumber)?.int64Value ?? 0)
     }
 
     // MARK: Move
@@ -164,10 +167,14 @@ extension OxMigration {
             let entries = todo.map { "\"\($0.id)\":{\"parent_org\":\(target.org.org)}" }
             for body in Self.pack(entries, limit: options.maxRequestBytes, object: true) {
                 let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?.count ?? 0
-                let batch = todo[start..<(start + count)].map(\.id)
+                let items = Array(todo[start..<(start + count)])
+                let batch = items.map(\.id)
                 start += count
                 try await put(source, kind, body, retryWith: target, ids: batch)
-                try checkpoint.recordMigrated(kind: kind, pairs: batch.map { ($0, $0) }, events: [])
+                // Moved events keep their ids: the ledger names them under the target org, so
+                // later jobs (export, migrate from there) find them through this run directory.
+                let events = kind != "event" ? [] : items.map { ledgerEvent($0, id: $0.id, sensorMap: [:], beaconMap: [:]) }
+                try checkpoint.recordMigrated(kind: kind, pairs: batch.map { ($0, $0) }, events: events)
             }
         }
         let sensors = inventory.sensors.map(\.id), beacons = inventory.beacons.map(\.id)
