@@ -99,8 +99,12 @@ struct MigrateOxCommand: AsyncParsableCommand {
     }
 
     static func summary(_ r: OxMigration.Report, dryRun: Bool) -> String {
+        let all = r.sensors + r.beacons + r.events
+        let earlier = dryRun || r.earlierRuns == 0 ? ""
+            : r.earlierRuns == all ? "; nothing to do: an earlier run \(r.move ? "moved" : "copied") them all"
+            : "; this session \(all - r.earlierRuns), earlier runs \(r.earlierRuns)"
         var lines = ["\(dryRun ? "would \(r.move ? "move" : "copy")" : r.move ? "moved" : "copied"): \(r.sensors) sensors, \(r.beacons) beacons, \(r.events) events"
-                     + (r.eventsSkipped > 0 ? " (\(r.eventsSkipped) listed events not found or of other entities)" : "")]
+                     + (r.eventsSkipped > 0 ? " (\(r.eventsSkipped) listed events not found or of other entities)" : "") + earlier]
         if dryRun {
             lines.append("requests: " + r.planned.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
             lines.append(String(format: "about %.0f s at the pace", r.estimatedSeconds))

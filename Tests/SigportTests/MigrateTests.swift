@@ -239,6 +239,14 @@ struct MigrateTests {
                                                  "--requests-per-second", "10"], in: s.dir)
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.output.contains("series: ") && verify.output.contains(" 0 differ, 0 not read"), "\(verify.output)")
+
+            // The finished copy run again: no write, and it says there was nothing to do.
+            let writesBefore = await Self.writes(s.emulator)
+            let again = try await s.migrate(["--verify", "all"])
+            #expect(again.status == 0, "\(again.output)")
+            #expect(again.output.contains("copied: 2 sensors, 2 beacons, \(n) events; nothing to do: an earlier run copied them all\n"), "\(again.output)")
+            #expect(again.output.contains("verified \(n + 4), differences 0"), "\(again.output)")
+            #expect(await Self.writes(s.emulator) == writesBefore, "a finished copy run again sends no write")
         }
     }
 
@@ -271,6 +279,7 @@ struct MigrateTests {
             let again = try await s.migrate(["--move", "--verify", "all"])
             #expect(again.status == 0, "\(again.output)")
             #expect(again.output.contains("differences 0"), "\(again.output)")
+            #expect(again.output.contains("moved: 2 sensors, 2 beacons, \(s.total) events; nothing to do: an earlier run moved them all\n"), "\(again.output)")
             let changed = Self.changes(after, try await s.store())
             #expect(changed.isEmpty, "a second run changes nothing: \(changed)")
             let writesNow = await Self.writes(s.emulator)

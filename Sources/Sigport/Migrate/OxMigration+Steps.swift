@@ -95,6 +95,7 @@ extension OxMigration {
                         sensorMap: [String: String], beaconMap: [String: String]) async throws -> [String: String] {
         var map = try checkpoint.migrated(kind: kind)
         let todo = items.filter { map[$0.id] == nil }
+        report.earlierRuns += items.count - todo.count
         var start = 0
         for body in Self.pack(todo.map { entry(kind, $0.document, sensorMap: sensorMap, beaconMap: beaconMap) }, limit: options.maxRequestBytes, object: false) {
             let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [Any])?.count ?? 0
@@ -163,6 +164,7 @@ extension OxMigration {
         for (kind, items) in [("sensor", inventory.sensors), ("beacon", inventory.beacons), ("event", inventory.events)] {
             let done = try checkpoint.migrated(kind: kind)
             let todo = items.filter { done[$0.id] == nil }
+            report.earlierRuns += items.count - todo.count
             var start = 0
             let entries = todo.map { "\"\($0.id)\":{\"parent_org\":\(target.org.org)}" }
             for body in Self.pack(entries, limit: options.maxRequestBytes, object: true) {

@@ -38,6 +38,9 @@ public final class OxMigration {
         public var events = 0
         /// Ledger or file event ids the source no longer has, or that belong to none of the entities.
         public var eventsSkipped = 0
+        /// Of `sensors + beacons + events`, those an earlier run of this migration copied or moved
+        /// (all of them: a finished migration run again, which has nothing to do).
+        public var earlierRuns = 0
         public var requests = 0
         public var planned: [String: Int] = [:]
         public var estimatedSeconds = 0.0
