@@ -43,6 +43,19 @@ struct OxKillTests {
         }
     }
 
+    /// Kills a default import after its third "sent POST /event" until a kill lands while a
+    /// create is in flight (one may land between requests, leaving nothing in doubt; then the
+    /// next attempt resumes and is killed again); returns what it left in flight.
+    static func killInFlight(_ dir: URL) async throws -> (chunks: Int, events: Int) {
+        var open = (chunks: 0, events: 0)
+        for _ in 1...3 where open.chunks == 0 {
+            try await killImport(arguments(dir), in: dir, afterSent: 3)
+            open = try inFlight(dir)
+        }
+        try #require(open.chunks == 1, "no kill landed while a POST /event was in flight")
+        return open
+    }
+
     /// `sigport import` with `--report`: the run and its report (nil if none was written).
     static func run(_ dir: URL, _ extra: [String] = []) async throws -> (run: CLITests.Run, report: Importer.Report?) {
         let file = dir.appendingPathComponent("report-\(UUID().uuidString).json")
@@ -158,13 +171,7 @@ struct OxKillTests {
         try await withEmulator(Self.slow) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
             try await withTemporaryDirectory { (dir: URL) async throws in
                 try credentials.write(to: dir.appendingPathComponent("creds.json").path)
-                // A kill can land between requests (nothing in doubt): then the next attempt resumes and is killed again.
-                var open = (chunks: 0, events: 0)
-                for _ in 1...3 where open.chunks == 0 {
-                    try await Self.killImport(Self.arguments(dir), in: dir, afterSent: 3)
-                    open = try Self.inFlight(dir)
-                }
-                try #require(open.chunks == 1, "no kill landed while a POST /event was in flight")
+                let open = try await Self.killInFlight(dir)
                 let reported = try await Self.stopOnDoubt(dir, emulator, open: open)
 
                 let (skip, report) = try await Self.run(dir, ["--in-doubt", "skip"])
@@ -242,12 +249,7 @@ struct OxKillTests {
         try await withEmulator(Self.slow) { (_: String, credentials: EmulatorCredentials, emulator: Emulator) async throws in
             try await withTemporaryDirectory { (dir: URL) async throws in
                 try credentials.write(to: dir.appendingPathComponent("creds.json").path)
-                var open = (chunks: 0, events: 0)
-                for _ in 1...3 where open.chunks == 0 {
-                    try await Self.killImport(Self.arguments(dir), in: dir, afterSent: 3)
-                    open = try Self.inFlight(dir)
-                }
-                try #require(open.chunks == 1, "no kill landed while a POST /event was in flight")
+                let open = try await Self.killInFlight(dir)
                 let (run, report) = try await Self.run(dir, ["--in-doubt", "resend", "--json"])
                 #expect(run.status == 0, "\(run.output)")
                 #expect(run.output.contains(#"{"event":"resend","method":"POST /event","items":\#(open.events),"cause":"earlier session"}"#), "\(run.output)")
