@@ -40,8 +40,8 @@ public final class Checkpoint: Sendable {
 
     /// SQLite's full check of every page, table and index, before a run begins or resumes: a
     /// damaged index page can read as a row that is not there (a request never acknowledged, a
-    /// reject never kept) without any error. Milliseconds for an import's checkpoint (one row
-    /// per request); about a second for an ox ledger of a million events.
+    /// reject never kept) without any error. Its cost grows with the checkpoint's size
+    /// (docs/performance.md).
     func checkIntegrity() throws {
         let problems = try read { try String.fetchAll($0, sql: "PRAGMA integrity_check(5)") }
         guard problems != ["ok"] else { return }

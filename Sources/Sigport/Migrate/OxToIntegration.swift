@@ -118,7 +118,6 @@ public final class OxToIntegration {
         }
     }
 
-    /// Signals and values from the inventory; events that cannot become a value are reported.
     /// What a signal's number is: ox keeps integers, and an import may have scaled them
     /// (`reading: scale`), which nothing in ox records.
     static func describe(_ type: String, scale: Double?) -> String {
@@ -137,6 +136,7 @@ public final class OxToIntegration {
         return Double(reading) * factor
     }
 
+    /// Signals and values from the inventory; events that cannot become a value are reported.
     func translate(_ inventory: OxInventory) -> ([SignalDefinition], [Value]) {
         let sensors = Dictionary(inventory.sensors.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
         let beacons = Dictionary(inventory.beacons.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
