@@ -31,7 +31,7 @@ extension Checkpoint {
         for input in inputs {
             guard let recorded = runs[input.path], let changed = try ContentRun.firstDifference(in: input, from: recorded.map(\.run)) else { continue }
             throw SigportError(.invalidArgument, "\(input.path) has other content since this run read it (a change in bytes \(changed.lowerBound)–\(changed.upperBound - 1)).",
-                               hint: "Restore the file to resume, or load the new content as a new run with another --run-dir (inserts overwrite, so re-sending is safe).")
+                               hint: "Restore the file to resume, or load the new content as a new run with another --run-dir (integration inserts overwrite, so re-sending is safe; ox events already created would be created again).")
         }
     }
 }

@@ -65,7 +65,7 @@ extension Checkpoint {
                     if record.size != print.size || record.fingerprint != print.hash {
                         let how = print.size > record.size ? "grew from \(record.size) to \(print.size) bytes" : print.size < record.size ? "shrank from \(record.size) to \(print.size) bytes" : "has other content"
                         throw SigportError(.invalidArgument, "\(input.path) \(how) since this run started.",
-                                           hint: "Restore the file to resume, or load the new content as a new run with another --run-dir (inserts overwrite, so re-sending is safe).")
+                                           hint: "Restore the file to resume, or load the new content as a new run with another --run-dir (integration inserts overwrite, so re-sending is safe; ox events already created would be created again).")
                     }
                 }
                 return (true, known)
