@@ -24,9 +24,9 @@ final class ImportFeedback: Sendable {
         case (.progress(let progress), .json):
             write(Self.json(progress))
         case (.progress(let progress), .terminal):
-            draw(progress, every: .milliseconds(200))
+            draw(Self.status(progress), every: .milliseconds(200))
         case (.progress(let progress), .log):
-            draw(progress, every: .seconds(10))
+            draw(Self.status(progress), every: .seconds(10))
         case (.sent, .terminal):
             break
         default:
@@ -42,7 +42,7 @@ final class ImportFeedback: Sendable {
         }
     }
 
-    private func write(_ line: String) {
+    func write(_ line: String) {
         state.withLock { state in
             let clear = state.drawn ? "\r\u{1B}[K" : ""
             state.drawn = false
@@ -50,16 +50,17 @@ final class ImportFeedback: Sendable {
         }
     }
 
-    private func draw(_ progress: ImportProgress, every interval: Duration) {
+    /// The status line, redrawn on a terminal, else logged as a `progress:` line; at most once an `interval`.
+    func draw(_ status: String, every interval: Duration) {
         state.withLock { state in
             let now = ContinuousClock.now
             if let last = state.lastDraw, last.duration(to: now) < interval { return }
             state.lastDraw = now
             if mode == .terminal {
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.status(progress)).utf8))
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + status).utf8))
                 state.drawn = true
             } else {
-                FileHandle.standardError.write(Data(("progress: " + Self.status(progress) + "\n").utf8))
+                FileHandle.standardError.write(Data(("progress: " + status + "\n").utf8))
             }
         }
     }

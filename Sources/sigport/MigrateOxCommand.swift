@@ -52,6 +52,9 @@ struct MigrateOxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the report as JSON to this file.", valueName: "file"))
     var report: String?
 
+    @Flag(help: "Progress as one JSON object per line on standard error, instead of a status line.")
+    var json = false
+
     func validate() throws {
         guard source.fromOrg != toOrg else { throw ValidationError("--from-org and --to-org must differ.") }
         guard inDoubt != .skip else { throw ValidationError("--in-doubt takes resend or stop here: a skipped entity would leave its events without a sensor.") }
@@ -81,11 +84,15 @@ struct MigrateOxCommand: AsyncParsableCommand {
             options.inDoubt = inDoubt
             options.verifySample = verify == "all" ? nil : Int(verify)
             options.dryRun = dryRun
-            let migration = try OxMigration(source: try client(source.fromOrg), target: try client(toOrg), options: options)
+            let feedback = ImportFeedback(json: json)
+            let migration = try OxMigration(source: try client(source.fromOrg), target: try client(toOrg), options: options,
+                                            onProgress: { feedback.handle($0) })
             let result: OxMigration.Report
             do { result = try await migration.run() } catch let error as SigportError {
+                feedback.finish()
                 throw CommandFailure(exitCode: SigportExitCode(error), message: "\(error)")
             }
+            feedback.finish()
             print(Self.summary(result, dryRun: dryRun))
             if let report {
                 let encoder = JSONEncoder()

@@ -228,6 +228,11 @@ struct MigrateTests {
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("copied: 2 sensors, 2 beacons, \(n) events\n"), "\(run.output)")
             #expect(run.output.contains("verified \(n + 4), differences 0"), "\(run.output)")
+            // Progress, a line per batch (not a terminal here), from reading through verifying.
+            for line in ["progress: read the source: \(n + 4) sensors, beacons and events", "progress: copying sensors: 2 of 2",
+                         "progress: copying events: \(n) of \(n)", "progress: verifying events: \(n) of \(n)"] {
+                #expect(run.output.contains(line), "\(line): \(run.output)")
+            }
             let after = try await s.store()
             let ofA = { (store: Store) in store.filter { $0.value.parentOrg.map(String.init) == s.a } }
             #expect(Self.changes(ofA(before), ofA(after)) == [], "org A is unchanged")
@@ -255,9 +260,13 @@ struct MigrateTests {
         try await Self.withImport(.init(requestInterval: .milliseconds(50))) { s in
             let before = try await s.store()
             let a = Self.org(s.a, in: before)
-            let run = try await s.migrate(["--move", "--verify", "all"])
+            let run = try await s.migrate(["--move", "--verify", "all", "--json"])
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("moved: 2 sensors, 2 beacons, \(s.total) events\n"), "\(run.output)")
+            let progress = run.output.split(separator: "\n").filter { $0.hasPrefix(#"{"event":"progress""#) }
+            let moving = progress.filter { $0.contains(#""kind":"event","phase":"moving""#) }
+            #expect(moving.first?.contains(#""done":0,"#) == true && moving.last?.contains(#""done":\#(s.total),"#) == true
+                    && moving.allSatisfy { $0.contains(#""total":\#(s.total)}"#) }, "\(progress)")
             #expect(run.output.contains("verified \(s.total + 4), differences 0"), "\(run.output)")
 
             let after = try await s.store()

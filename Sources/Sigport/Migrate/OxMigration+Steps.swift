@@ -97,6 +97,7 @@ extension OxMigration {
         let todo = items.filter { map[$0.id] == nil }
         report.earlierRuns += items.count - todo.count
         var start = 0
+        if !items.isEmpty { progress(.copying, kind, done: items.count - todo.count, total: items.count) }
         for body in Self.pack(todo.map { entry(kind, $0.document, sensorMap: sensorMap, beaconMap: beaconMap) }, limit: options.maxRequestBytes, object: false) {
             let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [Any])?.count ?? 0
             let batch = Array(todo[start..<(start + count)])
@@ -145,6 +146,7 @@ extension OxMigration {
             let events = kind != "event" ? [] : zip(batch, ids!).map { ledgerEvent($0, id: $1, sensorMap: sensorMap, beaconMap: beaconMap) }
             try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events, answered: answered)
             for (from, to) in pairs { map[from] = to }
+            progress(.copying, kind, done: items.count - todo.count + start, total: items.count)
         }
         return map
     }
@@ -166,17 +168,19 @@ extension OxMigration {
             let todo = items.filter { done[$0.id] == nil }
             report.earlierRuns += items.count - todo.count
             var start = 0
+            if !items.isEmpty { progress(.moving, kind, done: items.count - todo.count, total: items.count) }
             let entries = todo.map { "\"\($0.id)\":{\"parent_org\":\(target.org.org)}" }
             for body in Self.pack(entries, limit: options.maxRequestBytes, object: true) {
                 let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?.count ?? 0
-                let items = Array(todo[start..<(start + count)])
-                let batch = items.map(\.id)
+                let moved = Array(todo[start..<(start + count)])
+                let batch = moved.map(\.id)
                 start += count
                 try await put(source, kind, body, retryWith: target, ids: batch)
                 // Moved events keep their ids: the ledger names them under the target org, so
                 // later jobs (export, migrate from there) find them through this run directory.
-                let events = kind != "event" ? [] : items.map { ledgerEvent($0, id: $0.id, sensorMap: [:], beaconMap: [:]) }
+                let events = kind != "event" ? [] : moved.map { ledgerEvent($0, id: $0.id, sensorMap: [:], beaconMap: [:]) }
                 try checkpoint.recordMigrated(kind: kind, pairs: batch.map { ($0, $0) }, events: events)
+                progress(.moving, kind, done: items.count - todo.count + start, total: items.count)
             }
         }
         let sensors = inventory.sensors.map(\.id), beacons = inventory.beacons.map(\.id)
@@ -256,6 +260,7 @@ extension OxMigration {
             let reader = OxInventoryReader(source: target, fallback: nil)
             let read = try await reader.retrieve(target, kind, targetIDs, ownedBy: nil)
             report.requests += reader.requests
+            progress(.verifying, kind, done: read.count, total: sample.count)
             let byID = Dictionary(read.map { ($0.id, $0.document) }, uniquingKeysWith: { a, _ in a })
             for item in sample {
                 guard let id = map[item.id], let copy = byID[id] else {

@@ -56,22 +56,26 @@ public final class OxMigration {
     let options: Options
     let checkpoint: Checkpoint
     var report = Report()
+    let onProgress: @Sendable (MigrationProgress) -> Void
+    /// When this session's run began: progress and the report time it.
+    private var started = ContinuousClock.now
     typealias Inventory = OxInventory
 
-    public init(source: OxClient, target: OxClient, options: Options) throws {
+    public init(source: OxClient, target: OxClient, options: Options, onProgress: @escaping @Sendable (MigrationProgress) -> Void = { _ in }) throws {
         guard source.org.org != target.org.org else {
             throw SigportError(.invalidArgument, "The source and target orgs are the same (\(source.org.org)).")
         }
         self.source = source
         self.target = target
         self.options = options
+        self.onProgress = onProgress
         checkpoint = options.dryRun ? try Checkpoint(inMemory: ()) : try Checkpoint(directory: options.runDirectory)
         report.move = options.move
     }
 
     public func run() async throws -> Report {
         let dryRun = options.dryRun
-        let started = ContinuousClock.now
+        started = .now
         _ = try checkpoint.begin(mappingText: "migrate ox \(source.org.org) -> \(target.org.org)\(options.move ? " move" : " copy")", target: "ox", inputs: [])
         if !options.move && !dryRun { try settlePending() }
         let reader = OxInventoryReader(source: source, fallback: target, ledgers: options.ledgers, eventIDFile: options.eventIDFile, maxURLBytes: options.maxURLBytes)
@@ -81,14 +85,20 @@ public final class OxMigration {
         report.sensors = inventory.sensors.count
         report.beacons = inventory.beacons.count
         report.events = inventory.events.count
+        let found = report.sensors + report.beacons + report.events
+        progress(.reading, "", done: found, total: found)
         planRequests(inventory)
-        if dryRun { return try finish(started) }
+        if dryRun { return try finish() }
         if options.move { try await move(inventory) } else { try await copy(inventory) }
         try await verify(inventory)
-        return try finish(started)
+        return try finish()
     }
 
-    private func finish(_ started: ContinuousClock.Instant) throws -> Report {
+    func progress(_ phase: MigrationProgress.Phase, _ kind: String, done: Int, total: Int) {
+        onProgress(MigrationProgress(phase: phase, kind: kind, done: done, total: total, requests: report.requests, seconds: started.duration(to: .now).seconds))
+    }
+
+    private func finish() throws -> Report {
         report.unanswered = try checkpoint.unansweredOxCreates()
         report.seconds = started.duration(to: .now).seconds
         return report
