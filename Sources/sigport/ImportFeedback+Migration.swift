@@ -7,10 +7,7 @@ extension ImportFeedback {
     func handle(_ progress: MigrationProgress) {
         switch mode {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let body = (try? encoder.encode(progress)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            write(#"{"event":"progress",\#(body.dropFirst())"#)
+            write(Self.json(progress))
         case .terminal:
             draw(Self.status(progress), every: .milliseconds(200))
         case .log:

@@ -86,7 +86,8 @@ final class ImportFeedback: Sendable {
         return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
     }
 
-    static func json(_ progress: ImportProgress) -> String {
+    /// A progress event as one JSON line: the value's fields after `"event":"progress"` (import and migrate alike).
+    static func json(_ progress: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = (try? encoder.encode(progress)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

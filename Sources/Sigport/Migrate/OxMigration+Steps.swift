@@ -102,10 +102,10 @@ extension OxMigration {
             let count = (try? JSONSerialization.jsonObject(with: Data(body)) as? [Any])?.count ?? 0
             let batch = Array(todo[start..<(start + count)])
             start += count
-            var ids: [String]?
-            var answered = ""
+            // The ids the create gave, and its `OxCreateRecord` to mark answered with them.
+            var created: (ids: [String], mark: String)?
             let (checkpoint, pending) = (checkpoint, batch.map(\.id))
-            while ids == nil {
+            while created == nil {
                 try checkpoint.noteRequest()
                 report.requests += 1
                 let status: Int, data: Data
@@ -130,7 +130,7 @@ extension OxMigration {
                     guard let answer = try? JSONDecoder().decode(Answer.self, from: data), answer.data.ids.count == count else {
                         throw SigportError(.unexpectedResponse, "POST /\(kind) answered without \(count) ids.")
                     }
-                    (ids, answered) = (answer.data.ids, mark.id)
+                    created = (answer.data.ids, mark.id)
                 } else if status == 429 || status == 503 {
                     try checkpoint.oxCreateRefused(mark.id)
                     try await RetryBackoff.sleep(seconds: RetryBackoff.seconds(afterAttempt: 1))
@@ -142,9 +142,9 @@ extension OxMigration {
                     throw SigportError(.rejectedByServer, "POST /\(kind) got HTTP \(status).", hint: String(data: data.prefix(300), encoding: .utf8).map { "Server: \($0)" })
                 }
             }
-            let pairs = zip(batch, ids!).map { ($0.id, $1) }
-            let events = kind != "event" ? [] : zip(batch, ids!).map { ledgerEvent($0, id: $1, sensorMap: sensorMap, beaconMap: beaconMap) }
-            try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events, answered: answered)
+            let pairs = zip(batch, created!.ids).map { ($0.id, $1) }
+            let events = kind != "event" ? [] : zip(batch, created!.ids).map { ledgerEvent($0, id: $1, sensorMap: sensorMap, beaconMap: beaconMap) }
+            try checkpoint.recordMigrated(kind: kind, pairs: pairs, events: events, answered: created!.mark)
             for (from, to) in pairs { map[from] = to }
             progress(.copying, kind, done: items.count - todo.count + start, total: items.count)
         }

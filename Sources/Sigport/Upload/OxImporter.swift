@@ -226,12 +226,12 @@ public final class OxImporter {
         var done = 0
         for body in OxEntityBodies.make(missing, org: orgNumber, limit: options.maxRequestBytes) {
             let count = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [Any])?.count ?? 0
-            var ids: [String] = []
-            var answered = ""
-            while ids.isEmpty {
+            // The ids the create gave, and its `OxCreateRecord` to mark answered with them.
+            var created: (ids: [String], mark: String)?
+            while created == nil {
                 try checkBudget()
-                if case .created(let created, let create) = try await create(body, path: kind, count: count, chunk: nil) {
-                    (ids, answered) = (created, create)
+                if case .created(let ids, let mark) = try await create(body, path: kind, count: count, chunk: nil) {
+                    created = (ids, mark)
                     continue
                 }
                 // ox cannot list an org's sensors or beacons (creating one adds it to no IdMap), so a
@@ -242,8 +242,8 @@ public final class OxImporter {
                 }
                 onEvent(.resending(method: "POST /\(kind)", items: count, cause: .noAnswer))
             }
-            let records = zip(missing[done..<(done + count)], ids).map { OxEntityIDRecord(kind: kind, key: key($0), id: $1) }
-            try checkpoint.saveOxEntities(records, answered: answered)
+            let records = zip(missing[done..<(done + count)], created!.ids).map { OxEntityIDRecord(kind: kind, key: key($0), id: $1) }
+            try checkpoint.saveOxEntities(records, answered: created!.mark)
             for record in records { entityIDs[kind, default: [:]][record.key] = record.id }
             done += count
         }
